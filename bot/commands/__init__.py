@@ -1,0 +1,1 @@
+"""One module per `codeguard` subcommand; each exposes `register(subparsers)`."""
