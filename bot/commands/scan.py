@@ -1,0 +1,217 @@
+"""`codeguard scan`: compare a folder (or several) of submissions, like MOSS, JPlag or Dolos."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot.cli import UsageError
+from bot.reports import FORMATS as REPORT_FORMATS
+from bot.reports.cli import add_report_arguments, write_report
+from ml.structural import DEFAULT_K, DEFAULT_WINDOW
+
+DEFAULT_MIN_SIMILARITY = 0.2
+PROGRESS_FROM = 50  # submissions: below this a scan finishes before a bar is worth drawing
+
+DESCRIPTION = """\
+Compare every submission with every other and rank the most similar pairs.
+
+Each top-level entry (file or folder) of each DIR is one submission; a folder's code
+files are one submission and are never compared with each other. Code is tokenised
+with tree-sitter (Python, Java, C, C++, C#, JavaScript, TypeScript, Go, Rust, Kotlin,
+Ruby, PHP; other languages through Pygments), so renamed identifiers, changed
+literals, comments and reformatting do not hide a copy. Nothing is ever executed.
+"""
+
+EPILOG = """\
+similarity:
+  0..1 per pair: the mean of the pair's overlap (shared fingerprints over both sides'
+  fingerprints) and its containment (the share of the smaller side found in the
+  other), so padding a copy with junk does not hide it. Fragments give the matched
+  line ranges on both sides. A high score flags a pair for review; it is not proof.
+
+skipped files:
+  binary files, files over --max-file-size, text that is not UTF-8, files that are
+  not source code, vendored/tool folders (.git, node_modules, build, ...) and files
+  that fail to parse are listed under "skipped" with the reason, never dropped.
+
+exit codes:
+  0 scan done; 1 scan done and a pair's similarity is above --fail-over (for CI);
+  2 bad arguments or input (missing folder, unreadable folder), one line on stderr.
+
+examples:
+  codeguard scan submissions/                       ranked table in the terminal
+  codeguard scan subs/ --base-code starter/         ignore the instructor's template
+  codeguard scan subs/ --format json --out r.json --min-similarity 0   every pair
+  codeguard scan subs/ --max-share 0.1              ignore code shared by >10% of the class
+  codeguard scan subs/ --fail-over 0.8              exit 1 if any pair is above 80%
+"""
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+def _share(text: str) -> float:
+    value = _fraction(text)
+    if value == 0.0:
+        raise argparse.ArgumentTypeError("--max-share must be above 0")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "scan",
+        help="rank the most similar pairs among folders of submissions",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("dirs", nargs="+", metavar="DIR", help="folder whose top-level entries are the submissions")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", *REPORT_FORMATS),
+        default="text",
+        help="output format (default: text); html is one self-contained page for review, csv lists the "
+        "pairs, sarif is for GitHub code scanning",
+    )
+    parser.add_argument("--out", metavar="FILE", help="write the report to FILE instead of standard output")
+    parser.add_argument(
+        "--min-similarity",
+        type=_fraction,
+        default=DEFAULT_MIN_SIMILARITY,
+        metavar="X",
+        help=f"list pairs with similarity >= X (default {DEFAULT_MIN_SIMILARITY}; 0 lists every pair)",
+    )
+    parser.add_argument(
+        "--base-code",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="starter/template code (folder or file) whose matches never count; repeatable",
+    )
+    parser.add_argument(
+        "--max-share",
+        type=_share,
+        metavar="F",
+        help="ignore fingerprints found in more than fraction F of the submissions "
+        "(like MOSS -m; never cuts below 5 submissions; default: off)",
+    )
+    parser.add_argument(
+        "-k",
+        type=_positive,
+        default=DEFAULT_K,
+        metavar="K",
+        help=f"tokens per fingerprint (default {DEFAULT_K}); smaller finds shorter matches, and more noise",
+    )
+    parser.add_argument(
+        "--window",
+        type=_positive,
+        default=DEFAULT_WINDOW,
+        metavar="W",
+        help=f"winnowing window (default {DEFAULT_WINDOW}); any shared run of K+W-1 tokens is always found",
+    )
+    parser.add_argument(
+        "--fail-over",
+        type=_fraction,
+        metavar="X",
+        help="exit with status 1 when any pair's similarity is above X (for CI)",
+    )
+    parser.add_argument("--top", type=_positive, metavar="N", help="report only the N most similar pairs")
+    parser.add_argument(
+        "--max-file-size",
+        type=_positive,
+        default=None,
+        metavar="BYTES",
+        help="skip files larger than this (default 1000000)",
+    )
+    add_report_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def _progress(total: int, stderr: Console) -> Progress:
+    return Progress(
+        TextColumn("fingerprinting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=not (stderr.is_terminal and total >= PROGRESS_FROM),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.analysis import AnalysisOptions, analyze
+    from bot.loader import DEFAULT_MAX_BYTES, load_base, load_submissions
+    from bot.render import render_json, render_text
+
+    max_bytes = args.max_file_size or DEFAULT_MAX_BYTES
+    loaded = load_submissions(args.dirs, max_bytes=max_bytes)
+    base = []
+    for path in args.base_code:
+        base.extend(load_base(path, max_bytes=max_bytes).submissions)
+    if args.out:
+        out_dir = Path(args.out).resolve().parent
+        if not out_dir.is_dir():
+            raise UsageError(f"{args.out}: folder {out_dir} does not exist")
+    # A pair above --fail-over must be seen even when it is below --min-similarity.
+    floor = args.min_similarity if args.fail_over is None else min(args.min_similarity, args.fail_over)
+    options = AnalysisOptions(
+        k=args.k,
+        window=args.window,
+        max_share=args.max_share,
+        min_similarity=floor,
+        top=args.top,
+    )
+    stderr = Console(stderr=True)
+    with _progress(len(loaded.submissions), stderr) as bar:
+        task = bar.add_task("fingerprinting", total=len(loaded.submissions))
+        report = analyze(
+            loaded.submissions,
+            base=base,
+            options=options,
+            skipped=loaded.skipped,
+            progress=lambda n: bar.advance(task, n),
+        )
+
+    failed = args.fail_over is not None and any(p.similarity > args.fail_over for p in report.pairs)
+    report.pairs = [p for p in report.pairs if p.similarity >= args.min_similarity]
+    report.settings["min_similarity"] = args.min_similarity
+
+    if args.format in REPORT_FORMATS:
+        write_report(args, report, loaded.submissions, base=base)
+    elif args.format == "json":
+        payload = render_json(report)
+        if args.out:
+            Path(args.out).write_text(payload, encoding="utf-8")
+        else:
+            sys.stdout.write(payload)
+    elif args.out:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            render_text(report, Console(file=handle, width=160, no_color=True), rows=args.top)
+    else:
+        render_text(report, Console(), rows=args.top)
+
+    return 1 if failed else 0

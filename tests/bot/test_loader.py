@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.cli import UsageError
+from bot.loader import load_base, load_submissions
+
+
+def write(path: Path, content: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+
+
+@pytest.fixture()
+def klass(tmp_path: Path) -> Path:
+    root = tmp_path / "class"
+    write(root / "alice.py", "print('hi')\n")
+    write(root / "bob" / "Main.java", "class Main {}\n")
+    write(root / "bob" / "util" / "Helper.java", "class Helper {}\n")
+    write(root / "bob" / "node_modules" / "x.js", "var x = 1;\n")
+    write(root / "bob" / "notes.md", "# notes\n")
+    write(root / "bob" / "logo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    write(root / "carol.c", b"int main() { return 0; } // caf\xe9\n")  # latin-1, not UTF-8
+    write(root / "dave.py", "x = 1\n" * 50)
+    write(root / "erin", b"")  # empty file without extension
+    write(root / ".git" / "HEAD", "ref: refs/heads/main\n")
+    write(root / "empty_dir" / "README.txt", "nothing\n")
+    return root
+
+
+def test_each_top_level_entry_is_one_submission(klass: Path) -> None:
+    loaded = load_submissions([klass], max_bytes=200)
+    names = [s.name for s in loaded.submissions]
+    assert names == ["alice.py", "bob"]
+    bob = loaded.submissions[1]
+    assert [f.path for f in bob.files] == ["Main.java", "util/Helper.java"]
+    assert {f.language for f in bob.files} == {"java"}
+    reasons = {s.path: s.reason for s in loaded.skipped}
+    assert "binary" in reasons["bob/logo.png"]
+    assert "vendored" in reasons["bob/node_modules"]
+    assert "not a recognised" in reasons["bob/notes.md"]
+    assert "UTF-8" in reasons["carol.c"]
+    assert "too large" in reasons["dave.py"]
+    assert "vendored" in reasons[".git"]
+    assert "no source-code files" in reasons["empty_dir"]
+    assert "erin" in reasons  # empty / not code: listed, never silently dropped
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no such file"):
+        load_submissions([tmp_path / "nope"])
+    (tmp_path / "f.py").write_text("x = 1\n")
+    with pytest.raises(UsageError, match="not a directory"):
+        load_submissions([tmp_path / "f.py"])
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")
+def test_unreadable_folder(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        with pytest.raises(UsageError, match="cannot read"):
+            load_submissions([locked])
+    finally:
+        locked.chmod(0o755)
+
+
+def test_names_stay_unique_across_dirs(tmp_path: Path) -> None:
+    write(tmp_path / "one" / "a.py", "x = 1\n")
+    write(tmp_path / "two" / "a.py", "y = 2\n")
+    loaded = load_submissions([tmp_path / "one", tmp_path / "two"])
+    assert [s.name for s in loaded.submissions] == ["a.py", "two/a.py"]
+
+
+def test_base_code_folder_and_file(tmp_path: Path) -> None:
+    write(tmp_path / "starter" / "a.py", "x = 1\n")
+    write(tmp_path / "starter" / "sub" / "b.py", "y = 2\n")
+    base = load_base(tmp_path / "starter")
+    assert len(base.submissions) == 1 and len(base.submissions[0].files) == 2
+    single = load_base(tmp_path / "starter" / "a.py")
+    assert single.submissions[0].files[0].language == "python"
+    with pytest.raises(UsageError):
+        load_base(tmp_path / "missing")

@@ -1,0 +1,169 @@
+"""The `codeguard scan` contract of DESIGN.md, through the real console script and through main()."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+ORIGINAL = """\
+import java.util.*;
+
+public class Main {
+    static int gcd(int a, int b) {
+        while (b != 0) {
+            int t = a % b;
+            a = b;
+            b = t;
+        }
+        return a;
+    }
+
+    public static void main(String[] args) {
+        Scanner in = new Scanner(System.in);
+        int n = in.nextInt();
+        int g = 0;
+        for (int i = 0; i < n; i++) {
+            g = gcd(g, in.nextInt());
+        }
+        System.out.println("gcd = " + g);
+    }
+}
+"""
+
+DISGUISED = (
+    ORIGINAL.replace("gcd", "divisor").replace("int t", "int tmp").replace("= t;", "= tmp;")
+    .replace("in.", "sc.").replace("Scanner in", "Scanner sc").replace("\"gcd = \"", "\"result: \"")
+    .replace("    ", "  ")
+)  # fmt: skip
+
+DIFFERENT = """\
+def fizzbuzz(limit):
+    out = []
+    for number in range(1, limit + 1):
+        word = ""
+        if number % 3 == 0:
+            word += "Fizz"
+        if number % 5 == 0:
+            word += "Buzz"
+        out.append(word or str(number))
+    return out
+
+
+if __name__ == "__main__":
+    print("\\n".join(fizzbuzz(100)))
+"""
+
+
+@pytest.fixture()
+def klass(tmp_path: Path) -> Path:
+    root = tmp_path / "class"
+    (root / "bob").mkdir(parents=True)
+    (root / "alice.java").write_text(ORIGINAL)
+    (root / "bob" / "Main.java").write_text(DISGUISED)
+    (root / "carol.py").write_text(DIFFERENT)
+    (root / "photo.java").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+    (root / "latin.py").write_bytes(b"x = 'caf\xe9'\n")
+    (root / "essay.java").write_text("Dear grader, I did not manage to finish this one, sorry about that.\n")
+    (root / "huge.py").write_text("x = 1\n" * 2000)
+    return root
+
+
+def _codeguard() -> list[str]:
+    script = shutil.which("codeguard", path=str(Path(sys.executable).parent))
+    return [script] if script else [sys.executable, "-m", "bot"]
+
+
+def check_contract(data: dict) -> None:  # type: ignore[type-arg]
+    assert {"files", "pairs", "skipped"} <= set(data)
+    for f in data["files"]:
+        assert {"path", "language", "ai_score", "risk_level"} <= set(f)
+    for p in data["pairs"]:
+        assert {"a", "b", "similarity", "structural", "semantic", "fragments"} <= set(p)
+        assert 0.0 <= p["similarity"] <= 1.0 and 0.0 <= p["structural"] <= 1.0
+        assert p["semantic"] is None or 0.0 <= p["semantic"] <= 1.0
+        for frag in p["fragments"]:
+            assert len(frag["a_lines"]) == 2 and len(frag["b_lines"]) == 2
+            assert 1 <= frag["a_lines"][0] <= frag["a_lines"][1]
+    for s in data["skipped"]:
+        assert {"path", "reason"} <= set(s) and s["reason"]
+
+
+def test_json_contract_via_console_script(klass: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    proc = subprocess.run(
+        [*_codeguard(), "scan", str(klass), "--format", "json", "--out", str(out), "--min-similarity", "0",
+         "--max-file-size", "5000"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    check_contract(data)
+    names = {(p["a"], p["b"]) for p in data["pairs"]}
+    assert names == {("alice.java", "bob"), ("alice.java", "carol.py"), ("bob", "carol.py")}, "every pair at 0"
+    top = data["pairs"][0]
+    assert (top["a"], top["b"]) == ("alice.java", "bob")
+    assert top["similarity"] > 0.9
+    assert top["fragments"][0]["a_lines"][0] <= 5 and top["fragments"][0]["a_lines"][1] >= 18
+    assert {f["path"] for f in data["files"]} == {"alice.java", "bob/Main.java", "carol.py"}
+    skipped = {s["path"]: s["reason"] for s in data["skipped"]}
+    assert "binary" in skipped["photo.java"]
+    assert "UTF-8" in skipped["latin.py"]
+    assert "unparsable" in skipped["essay.java"]
+    assert "too large" in skipped["huge.py"]
+
+
+def test_via_main_and_thresholds(klass: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", str(klass), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    check_contract(data)
+    assert [(p["a"], p["b"]) for p in data["pairs"]] == [("alice.java", "bob")], "default hides unrelated pairs"
+    assert main(["scan", str(klass), "--format", "json", "--fail-over", "0.8"]) == 1
+    capsys.readouterr()
+    # fail-over sees a pair even when it is below --min-similarity for display
+    (klass / "bob" / "Main.java").write_text(DISGUISED.replace("g = divisor(g, sc.nextInt());", "g += sc.nextInt();"))
+    assert main(["scan", str(klass), "--format", "json", "--fail-over", "0.5", "--min-similarity", "1"]) == 1
+    assert json.loads(capsys.readouterr().out)["pairs"] == []
+    assert main(["scan", str(klass), "--format", "json", "--fail-over", "0.99"]) == 0
+
+
+def test_text_output_ranks_pairs(klass: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", str(klass)]) == 0
+    out = capsys.readouterr().out
+    assert "alice.java" in out and "bob" in out and "Skipped" in out
+
+
+def test_base_code_option(tmp_path: Path, klass: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    starter = tmp_path / "starter"
+    starter.mkdir()
+    (starter / "Main.java").write_text(ORIGINAL)
+    assert main(["scan", str(klass), "--format", "json", "--base-code", str(starter)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["pairs"] == [], "a copy of the starter code is not plagiarism"
+
+
+def test_missing_path_exits_2_with_one_line(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [*_codeguard(), "scan", str(tmp_path / "missing")], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no such file or directory" in lines[0]
+
+
+def test_bad_option_values_exit_2(klass: Path) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["scan", str(klass), "--min-similarity", "1.5"])
+    assert exc.value.code == 2
+
+
+def test_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "grace.c" in out and "ivan.c" in out and "dave" in out and "erin" in out
