@@ -1,0 +1,104 @@
+"""`codeguard lms poll moodle|canvas --course C --assignment A [--since T]`: the pull side.
+
+Core Moodle has no outgoing webhooks and Canvas Live Events need an account admin and
+arrive late, so many sites poll: list the uploads made since the last poll
+(`mod_assign_get_submissions` with `since`; Canvas `submitted_since`) and queue one
+analysis per upload on the same queue the webhooks use (run `codeguard worker`), or
+analyse them in this process with `--inline`. `--every N` repeats the poll every N
+seconds in this process; `--schedule N` instead hands the periodic poll to the workers
+(an RQ job that schedules its own next run). Without `--since`, a poll starts where the
+previous one for the same assignment started (kept in Redis), a little earlier.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime
+
+PLATFORMS = ("moodle", "canvas")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("lms", help="Moodle / Canvas: poll assignments for new submissions")
+    sub = p.add_subparsers(dest="lms_command", metavar="ACTION")
+    poll = sub.add_parser("poll", help="analyse an assignment's new submissions (queued for the workers)")
+    poll.add_argument("platform", choices=PLATFORMS)
+    poll.add_argument("--course", required=True, help="course id")
+    poll.add_argument("--assignment", required=True,
+                      help="Moodle: course-module id (mod/assign/view.php?id=N); Canvas: assignment id")
+    poll.add_argument("--since", default=None,
+                      help="epoch seconds or ISO 8601 time (default: the previous poll; 0 for everything)")
+    poll.add_argument("--inline", action="store_true", help="analyse in this process instead of queueing")
+    mode = poll.add_mutually_exclusive_group()
+    mode.add_argument("--every", type=int, default=0, metavar="SECONDS", help="repeat the poll every N seconds")
+    mode.add_argument("--schedule", type=int, default=0, metavar="SECONDS",
+                      help="let the workers poll every N seconds (a self-rescheduling job)")
+    poll.set_defaults(func=run)
+    p.set_defaults(func=lambda _args: _usage(p))
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def parse_since(value: str | None) -> int | None:
+    from bot.cli import UsageError
+
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        raise UsageError(f"--since must be epoch seconds or an ISO 8601 time, got {value!r}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    import logging
+
+    from bot.cli import UsageError
+    from bot.lms_config import LmsConfigError, LmsSettings
+    from bot.lms_jobs import poll, schedule_poll
+    from bot.redis_conn import connect
+    from bot.settings import Settings, SettingsError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    since = parse_since(args.since)
+    if args.every < 0 or args.schedule < 0:
+        raise UsageError("--every / --schedule must be positive seconds")
+    try:
+        settings = Settings.from_env()
+        lms = LmsSettings.from_env()
+    except (SettingsError, LmsConfigError) as exc:
+        raise UsageError(str(exc)) from None
+    conn = connect(settings)
+    if args.schedule:
+        task = {"platform": args.platform, "course": args.course, "assignment": args.assignment,
+                "since": since, "every_s": args.schedule}
+        job_id = schedule_poll(conn, settings, task, 0)
+        print(f"codeguard: periodic poll of {args.platform} course {args.course} assignment {args.assignment} "
+              f"every {args.schedule}s handed to the workers (job {job_id})")
+        return 0
+    while True:
+        try:
+            result = poll(args.platform, args.course, args.assignment, conn=conn, settings=settings, lms=lms,
+                          since=since, inline=args.inline)
+        except LmsConfigError as exc:
+            raise UsageError(str(exc)) from None
+        except Exception as exc:  # the LMS answered an error: one line, no traceback, no token
+            if not args.every:
+                raise UsageError(str(exc)) from None
+            print(f"codeguard: poll failed (retrying in {args.every}s): {exc}", file=sys.stderr)
+        else:
+            done = (f"{len(result.results)} analysed here" if args.inline
+                    else f"{len(result.enqueued)} queued, {result.duplicates} already queued")
+            print(f"codeguard: {result.scope}: {result.found} submission(s) since {result.since}; {done}", flush=True)
+        if not args.every:
+            return 0
+        since = None  # later rounds continue from the stored poll time
+        time.sleep(args.every)

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from bot.comment import CommentContext, best_matches, render, summary
+from bot.repo_config import RepoConfig
+from ml.submission import FileRisk, Fragment, PairMatch, Report, Skipped
+
+OURS = "org/repo#3"
+
+
+def report() -> Report:
+    return Report(
+        files=[FileRisk("src/a.py", "python", 0.91, "high"), FileRisk("src/b|c.py", "python", None, None)],
+        pairs=[
+            PairMatch(OURS, "org/repo#1", 0.62, 0.62, fragments=[Fragment("src/a.py", (3, 9), "a.py", (10, 16), 40)]),
+            PairMatch("org/other#2", OURS, 0.83, 0.83,
+                      fragments=[Fragment("x.py", (1, 4), "src/a.py", (20, 23), 30),
+                                 Fragment("x.py", (8, 9), "src/a.py", (30, 31), 12)]),
+            PairMatch(OURS, "org/repo#5", 0.2, 0.2, fragments=[Fragment("src/b|c.py", (1, 2), "b.py", (1, 2), 9)]),
+        ],
+        skipped=[Skipped("logo.png", "not a recognised code file")],
+    )
+
+
+def ctx(**cfg) -> CommentContext:  # type: ignore[no-untyped-def]
+    return CommentContext(OURS, "org/repo", "github", "f" * 40, "dual-head-v1", RepoConfig(**cfg))
+
+
+def test_best_match_per_file_and_threshold() -> None:
+    matches = best_matches(report(), OURS, 0.5)
+    assert set(matches) == {"src/a.py"}  # the 0.2 pair is under the threshold
+    best = matches["src/a.py"]
+    assert best.other == "org/other#2" and best.ours == [(20, 23), (30, 31)] and best.theirs == [(1, 4), (8, 9)]
+
+
+def test_render_is_neutral_and_names_only() -> None:
+    text = render(report(), ctx())
+    assert "| `src/a.py` | high (0.91) | `org/other#2` | 0.83 | 20–23, 30–31 ↔ 1–4, 8–9 |" in text
+    assert "| `src/b\\|c.py` | not assessed | — | — | — |" in text
+    assert "`logo.png`: not a recognised code file" in text
+    assert "not a judgement" in text and "/codeguard recheck" in text and "`dual-head-v1`" in text
+    for word in ("plagiar", "cheat", "guilty"):
+        assert word not in text.lower()
+    same_repo = render(Report(files=report().files, pairs=[report().pairs[0]]), ctx())
+    assert "`PR #1`" in same_repo
+
+
+def test_repo_thresholds_and_ai_off() -> None:
+    text = render(report(), ctx(ai_risk_high=0.95, ai_risk_medium=0.5))
+    assert "medium (0.91)" in text
+    assert "AI-generated risk" not in render(report(), ctx(ai_detection=False))
+    broken = render(Report(), CommentContext(OURS, "org/repo", "gitlab", "f" * 40, "m", RepoConfig(errors=("bad",))))
+    assert "No code files" in broken and "- bad" in broken and "merge request" in broken
+
+
+def test_summary_states() -> None:
+    state, line = summary(report(), ctx())
+    assert state == "attention" and "highest AI-generated risk: high" in line and "org/other#2 (0.83)" in line
+    quiet = Report(files=[FileRisk("a.py", "python", 0.1, "low")])
+    assert summary(quiet, ctx()) == ("success", "1 file analysed; highest AI-generated risk: low; "
+                                                "no signals above the thresholds")

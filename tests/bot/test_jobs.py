@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import re
+
+from bot import jobs
+from bot.queue import work_key
+from bot.repo_config import RepoConfig
+from bot.settings import Settings
+from ml.submission import SourceFile, Submission
+
+CODE = """
+def fibonacci(n):
+    a, b = 0, 1
+    values = []
+    for _ in range(n):
+        values.append(a)
+        a, b = b, a + b
+    return values
+
+
+def total(items):
+    result = 0
+    for item in items:
+        if item > 0:
+            result += item
+    return result
+"""
+
+
+def test_work_key_is_a_valid_unique_job_id() -> None:
+    key = work_key("github", "my.org/repo name", 12, "a" * 40, "v1")
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", key)
+    assert key != work_key("github", "my.org/repo name", 12, "a" * 40, "v2")
+    assert key != work_key("github", "my_org/repo name", 12, "a" * 40, "v1")  # same slug, other repo
+
+
+def test_model_switch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert jobs.load_model(Settings(model="none")) is None
+    # A missing artifact degrades to structural analysis instead of failing every job.
+    assert jobs.load_model(Settings(model=str(tmp_path / "absent"))) is None
+
+
+def test_run_analysis_keeps_only_the_target_with_relative_paths() -> None:
+    target = Submission("org/r#2", [SourceFile("src/f.py", "python", "# mine\n" + CODE)])
+    other = Submission("org/r#1", [SourceFile("f.py", "python", CODE)])
+    third = Submission("org/r#3", [SourceFile("g.py", "python", CODE)])
+    report = jobs.run_analysis(target, [other, third], [], RepoConfig(), Settings(model="none"))
+    assert [f.path for f in report.files] == ["src/f.py"]
+    assert {(p.a, p.b) for p in report.pairs} <= {("org/r#2", "org/r#1"), ("org/r#1", "org/r#2"),
+                                                  ("org/r#2", "org/r#3"), ("org/r#3", "org/r#2")}
+    assert len(report.pairs) == 2 and all(p.similarity > 0.5 for p in report.pairs)
+    frag = report.pairs[0].fragments[0]
+    ours = frag.a_path if report.pairs[0].a == "org/r#2" else frag.b_path
+    assert ours == "src/f.py"

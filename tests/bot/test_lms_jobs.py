@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import io
+import zipfile
+
+from bot.lms_config import AssignmentConfig
+from bot.lms_jobs import Collected, LmsTask, add_file, canvas_key, job_id_for
+from bot.lms_note import NoteContext, decide, render_html, render_text
+from bot.settings import Settings
+from ml.submission import FileRisk, Fragment, PairMatch, Report
+
+CFG = AssignmentConfig("moodle", "5", "31", languages=("python",))
+SETTINGS = Settings(model="none")
+
+
+def test_policy_never_shows_ai_risk_where_the_student_reads() -> None:
+    for policy in ("similarity_only", "full_while_hidden", "link_only"):
+        visible = decide(policy, hidden=False, ai_enabled=True, link="https://x/reports/t")
+        assert visible is None or (not visible.show_ai and not visible.show_names and visible.link is None), policy
+    full = decide("full_while_hidden", hidden=True, ai_enabled=True, link=None)
+    assert full is not None and full.show_ai and full.show_names
+    hidden_sim = decide("similarity_only", hidden=True, ai_enabled=True, link=None)
+    assert hidden_sim is not None and not hidden_sim.show_ai
+    assert decide("none", hidden=True, ai_enabled=True, link=None) is None
+    assert decide("link_only", hidden=True, ai_enabled=True, link=None) is None  # nothing to link to
+    only = decide("link_only", hidden=True, ai_enabled=True, link="https://x/reports/t")
+    assert only is not None and only.link_only
+
+
+def _report() -> Report:
+    pair = PairMatch("user-67", "user-68", 0.91, 0.91, fragments=[Fragment("a.py", (3, 9), "b.py", (10, 16), 40)])
+    return Report(files=[FileRisk("a.py", "python", 0.93, "high")], pairs=[pair], model_version="m1")
+
+
+def test_visible_note_hides_classmates_and_ai_risk_hidden_note_shows_them() -> None:
+    ctx = NoteContext("user-67", "attempt 1", "m1", CFG.repo_config(), compared_with=4)
+    visible = render_text(_report(), ctx, decide("full_while_hidden", False, True, None))  # type: ignore[arg-type]
+    assert "another submission of this assignment (0.91), lines 3–9" in visible
+    assert "user-68" not in visible and "AI-generated" not in visible and "10–16" not in visible
+    hidden = render_html(_report(), ctx, decide("full_while_hidden", True, True, None))  # type: ignore[arg-type]
+    assert "user-68" in hidden and "high (0.93)" in hidden and "3–9 ↔ 10–16" in hidden
+    assert "compared with 4 other submissions" in hidden
+
+
+def test_html_note_escapes_student_controlled_names() -> None:
+    report = Report(files=[FileRisk("<script>x</script>.py", "python", None, None)])
+    ctx = NoteContext("user-1", "attempt 1", "m1", CFG.repo_config())
+    html = render_html(report, ctx, decide("similarity_only", True, True, None))  # type: ignore[arg-type]
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_add_file_unpacks_archives_and_applies_the_course_rules() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("src/main.py", "print('hi')\n")
+        zf.writestr("src/Main.java", "class Main {}\n")
+        zf.writestr("README.md", "# hw\n")
+        zf.writestr("node_modules/x/index.py", "x = 1\n")
+    out = Collected()
+    add_file("hw1.zip", buf.getvalue(), CFG, SETTINGS, out)
+    add_file("extra.py", b"\x00\x01binary", CFG, SETTINGS, out)
+    add_file("big.py", None, CFG, SETTINGS, out)
+    assert [f.path for f in out.files] == ["hw1.zip/src/main.py"]
+    reasons = {s.path: s.reason for s in out.skipped}
+    assert "not enabled in the course configuration" in reasons["hw1.zip/src/Main.java"]
+    assert reasons["hw1.zip/README.md"] == "not a recognised code file"
+    assert reasons["hw1.zip/node_modules/x/index.py"] == "vendored dependency"
+    assert reasons["extra.py"] == "binary file" and reasons["big.py"] == "too large to download"
+
+    refused = Collected()
+    evil = io.BytesIO()
+    with zipfile.ZipFile(evil, "w") as zf:
+        zf.writestr("../../x.py", "x = 1\n")
+    add_file("evil.zip", evil.getvalue(), CFG, SETTINGS, refused)
+    assert refused.files == [] and "path traversal" in refused.skipped[0].reason
+
+
+def test_push_and_pull_name_one_canvas_upload_the_same_way() -> None:
+    assert canvas_key("47", 2, "2024-06-02T09:00:00.000Z") == canvas_key("47", "2", "2024-06-02T09:00:00Z")
+    assert canvas_key("47", 2, "2024-06-02T09:00:00Z") != canvas_key("47", 3, "2024-06-02T09:00:00Z")
+    a = LmsTask("canvas", "https://c.example.edu", "7", "21", user_id="47")
+    b = LmsTask("canvas", "https://c.example.edu", "7", "22", user_id="47")
+    assert job_id_for(a, "k") == job_id_for(a, "k") != job_id_for(b, "k")
+    assert job_id_for(a, "k").startswith("lms-canvas-7-21-")
