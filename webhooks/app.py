@@ -174,4 +174,8 @@ def create_app(settings: Settings | None = None, *, redis_client: redis.Redis | 
     from webhooks.lms import register_lms
 
     register_lms(app, conn)
+    # Signed, expiring links to HTML reports (webhooks/reports.py); off until configured.
+    from webhooks.reports import reports_blueprint
+
+    app.register_blueprint(reports_blueprint)
     return app
