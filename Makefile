@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/codeguard demo
+	$(BIN)/codeguard bot $(RUN_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot ml webhooks tests benchmarks
