@@ -54,6 +54,18 @@ class LanguageSpec:
     ignore_tokens: frozenset[str] = frozenset({";", ","})
 
 
+# Declaration modifiers: a copier adds or drops `public`/`static`/`final` freely (SPPlagiarise
+# level 3, "declarations changed") and they say nothing about the program's logic. Ignored like
+# formatting tokens in the languages whose grammars spell them as anonymous keyword tokens.
+_FORMAT_TOKENS = frozenset({";", ","})
+_MODIFIERS = frozenset(
+    {"public", "private", "protected", "internal", "static", "final", "abstract", "synchronized",
+     "volatile", "transient", "readonly", "sealed", "virtual", "override", "const", "inline",
+     "register", "open", "lateinit"}
+)  # fmt: skip
+_IGNORE_WITH_MODIFIERS = _FORMAT_TOKENS | _MODIFIERS
+
+
 def _lits(strings: str = "", numbers: str = "", bools: str = "", nulls: str = "") -> dict[str, str]:
     out: dict[str, str] = {}
     for names, kind in ((strings, STR), (numbers, NUM), (bools, BOOL), (nulls, NULL)):
@@ -81,6 +93,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         "java",
         (".java",),
         "java",
+        ignore_tokens=_IGNORE_WITH_MODIFIERS,
         drop=frozenset({"line_comment", "block_comment"}),
         literals=_lits(
             "string_literal character_literal",
@@ -90,11 +103,19 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
             "null_literal",
         ),
     ),
-    LanguageSpec("c", (".c", ".h"), "c", drop=frozenset({"comment"}), literals=_C_LITERALS),
+    LanguageSpec(
+        "c",
+        (".c", ".h"),
+        "c",
+        ignore_tokens=_IGNORE_WITH_MODIFIERS,
+        drop=frozenset({"comment"}),
+        literals=_C_LITERALS,
+    ),
     LanguageSpec(
         "cpp",
         (".cpp", ".cc", ".cxx", ".c++", ".hpp", ".hh", ".hxx", ".h++", ".ipp", ".tpp"),
         "cpp",
+        ignore_tokens=_IGNORE_WITH_MODIFIERS,
         drop=frozenset({"comment"}),
         literals=_C_LITERALS,
     ),
@@ -102,6 +123,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         "csharp",
         (".cs",),
         "csharp",
+        ignore_tokens=_IGNORE_WITH_MODIFIERS,
         drop=frozenset({"comment"}),
         literals=_lits(
             "string_literal character_literal verbatim_string_literal raw_string_literal "
@@ -115,6 +137,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         "javascript",
         (".js", ".mjs", ".cjs", ".jsx"),
         "javascript",
+        ignore_tokens=_IGNORE_WITH_MODIFIERS,
         drop=frozenset({"comment", "html_comment"}),
         literals=_lits("string template_string regex", "number", "true false", "null undefined"),
         docstring_parents=frozenset({"expression_statement"}),
@@ -123,6 +146,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         "typescript",
         (".ts", ".mts", ".cts"),
         "typescript",
+        ignore_tokens=_IGNORE_WITH_MODIFIERS,
         drop=frozenset({"comment", "html_comment"}),
         literals=_lits("string template_string regex", "number", "true false", "null undefined"),
         docstring_parents=frozenset({"expression_statement"}),
@@ -131,6 +155,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         "tsx",
         (".tsx",),
         "tsx",
+        ignore_tokens=_IGNORE_WITH_MODIFIERS,
         drop=frozenset({"comment", "html_comment"}),
         literals=_lits("string template_string regex", "number", "true false", "null undefined"),
         docstring_parents=frozenset({"expression_statement"}),
@@ -162,6 +187,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         "kotlin",
         (".kt", ".kts"),
         "kotlin",
+        ignore_tokens=_IGNORE_WITH_MODIFIERS,
         drop=frozenset({"line_comment", "multiline_comment"}),
         literals=_lits(
             "string_literal character_literal",
@@ -191,6 +217,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         "php",
         (".php", ".phtml", ".php3", ".php4", ".php5", ".phps"),
         "php",
+        ignore_tokens=_IGNORE_WITH_MODIFIERS,
         drop=frozenset({"comment"}),
         identifiers=frozenset({"name"}),
         literals=_lits(

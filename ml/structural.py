@@ -58,7 +58,7 @@ DEFAULT_K = 20
 DEFAULT_WINDOW = 8
 # Bump whenever tokenisation or hashing changes: cached prints of another version
 # must be recomputed, never compared.
-PRINT_VERSION = 1
+PRINT_VERSION = 2
 # Reported pairs carry at most this many fragments (largest first).
 MAX_FRAGMENTS = 50
 

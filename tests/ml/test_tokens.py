@@ -127,3 +127,20 @@ def test_nul_bytes_are_refused() -> None:
 def test_small_syntax_error_still_tokenises() -> None:
     code = "\n".join(f"int f{i}(int a) {{ return a + {i}; }}" for i in range(20)) + "\nint broken( {\n"
     assert len(tokenize(code, "c")) > 100
+
+
+@pytest.mark.parametrize(
+    ("language", "plain", "decorated"),
+    [
+        ("java", "class A { int n = 1; void f() { n = 2; } }",
+         "public final class A { private static final int n = 1; public synchronized void f() { n = 2; } }"),
+        ("cpp", "int f(int x) { int y = x; return y; }", "static inline int f(const int x) { const int y = x; return y; }"),
+        ("csharp", "class A { int N = 1; }", "public sealed class A { private static readonly int N = 1; }"),
+    ],
+)  # fmt: skip
+def test_declaration_modifiers_are_ignored(language: str, plain: str, decorated: str) -> None:
+    # SPPlagiarise level 3 ("declarations changed") adds and drops modifiers freely.
+    assert tokenize(decorated, language).texts() == tokenize(plain, language).texts()
+    texts = tokenize(decorated, language).texts()
+    assert not {"public", "private", "static", "final", "const", "readonly"} & set(texts)
+    assert "ID" in texts and "=" in texts  # the declarations themselves still count
