@@ -25,11 +25,12 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
     npm install --no-audit --no-fund "@dodona/dolos-lib@3.5.1"
   fi
   # npm >= 11 skips install scripts (the tree-sitter native build) until approved
-  if npm help install-scripts >/dev/null 2>&1; then
-    npm install-scripts approve tree-sitter tree-sitter-compat @dodona/dolos-parsers || true
+  if ! ls node_modules/@dodona/dolos-parsers/build/Release/*java*.node >/dev/null 2>&1; then
+    if npm install-scripts --help >/dev/null 2>&1; then
+      npm install-scripts approve tree-sitter tree-sitter-compat @dodona/dolos-parsers || true
+    fi
+    npm rebuild
   fi
-  npm rebuild
-  cp "$here/peers/dolos_scan.mjs" "$peers/dolos/dolos_scan.mjs"
   echo "dolos-lib: $(node -p "require('./node_modules/@dodona/dolos-lib/package.json').version")"
 else
   echo "node/npm not found: Dolos skipped" >&2
