@@ -11,18 +11,22 @@ Nothing here logs file contents: logs carry repository, PR number, SHA and count
 
 from __future__ import annotations
 
-import json
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import redis
 from rq import get_current_job
 
 from bot import comment as comments
+from bot import predictions
 from bot.corpus import Corpus, scope_for, submission_name
+from bot.feedback import FeedbackExample, FeedbackStore
+from bot.feedback import feedback_dir as _feedback_dir
 from bot.platforms import client_for
 from bot.platforms.base import PlatformClient
 from bot.queue import ChangeRef, model_version, release_finished, work_key
@@ -44,19 +48,41 @@ _model: dict[str, Any] = {}
 # ------------------------------------------------------------------------------ model
 
 
-def load_model(settings: Settings) -> Any | None:
+def feedback_dir_for(settings: Settings) -> Path:
+    """CODEGUARD_FEEDBACK_DIR, else <models dir>/feedback (gitignored: it holds student code)."""
+    return _feedback_dir({**os.environ, "CODEGUARD_MODELS_DIR": settings.models_dir})
+
+
+def load_model(settings: Settings, key: str | None = None) -> Any | None:
     """The process's detector (None: structural only). Loaded once, then reused by every job.
 
     `CODEGUARD_MODEL=none` never loads one; `default` or a directory loads it through
     ml.inference's per-process cache. A missing artifact degrades to structural analysis
     with a warning (the comment then says "AI risk: not assessed"), it does not fail jobs.
+
+    Hot reload: with `default`, the directory is the registry's current version (or, for
+    submission `key`, the A/B candidate), looked up at every job, so a promotion or rollback
+    is picked up between jobs without a restart; the two most recent models stay loaded.
     """
     directory = settings.model_dir()
     if directory is None:
         return None
+    if key is not None and settings.model.lower() == "default":
+        from ml.ab import serving_dir
+        from ml.registry import Registry
+
+        routed = serving_dir(Registry(Path(settings.models_dir) / "registry"), key)
+        directory = str(routed) if routed is not None else directory
     with _model_lock:
         if directory in _model:
             return _model[directory]
+        if len(_model) >= 2:
+            from ml.inference import clear_cache
+
+            evicted = next(iter(_model))
+            _model.pop(evicted)
+            clear_cache()  # the kept detectors stay referenced by _model
+            log.info("switching models: loading %s, unloading %s", directory, evicted)
         detector: Any | None
         try:
             from ml.inference import InferenceError, get_detector
@@ -83,12 +109,15 @@ def run_analysis(
     """The one call into the analysis engine (bot.analysis), restricted to `target`."""
     from bot import analysis
 
-    detector = load_model(settings) if config.ai_detection else None
+    key = predictions.submission_key(target.scope.split(":", 1)[0], target.name) if target.scope else target.name
+    detector = load_model(settings, key) if config.ai_detection else None
     report: Report = analysis.analyze(
         [target, *others],
         base=base,
         options=analysis.AnalysisOptions(detector=detector, ai=config.ai_detection and detector is not None),
     )
+    if detector is not None and not report.model_version:
+        report.model_version = str(getattr(detector, "model_version", "") or "") or None
     return restrict_to(report, target.name)
 
 
@@ -204,6 +233,12 @@ def _analyse(ctx: JobContext, ref: ChangeRef, expected_head: str | None, *, forc
         if config.mode == "comment":
             posted = client.upsert_comment(settings.comment_marker, comments.render(report, cctx))
             metrics.count_comment(ctx.conn, ref.platform, posted)
+        if submission.files and report.model_version not in (None, "structural"):
+            try:
+                predictions.record(ctx.conn, version, predictions.submission_key(ref.platform, ref.label),
+                                   report.files, head_sha=head)
+            except redis.RedisError as exc:  # monitoring must not fail the analysis
+                log.warning("prediction log not written: %s", type(exc).__name__)
         state, line = comments.summary(report, cctx)
         client.set_status(head, state, line)
         if submission.files:
@@ -256,44 +291,23 @@ def store_feedback(task: dict[str, Any]) -> dict[str, Any]:
         config = parse(client.read_file(CONFIG_PATH, info.default_branch))
         head = task.get("head_sha") or info.head_sha
         fetched = client.changed_files(head, config)
-        stored = Corpus(ctx.conn).store_feedback(label, Submission(ref.label, fetched.files), ref.label, head)
-        log.info("stored %d %s-labelled files from %s at %s", stored, label, ref.label, head[:12])
-        return {"status": "done", "label": label, "files": stored, "skipped": len(fetched.skipped)}
+        who = str(params.get("requested_by", ""))
+        where = f"{ref.platform}:{ref.label}"
+        added = FeedbackStore(ctx.conn, feedback_dir_for(ctx.settings)).add(
+            FeedbackExample(f.text, f.language, label, who=who, where=where, path=f.path, head_sha=head,
+                            submission_key=predictions.submission_key(ref.platform, ref.label))
+            for f in fetched.files)
+        stored = len(fetched.files)
+        log.info("stored %d %s-labelled files from %s at %s (%d new, %d relabelled)", stored, label, ref.label,
+                 head[:12], added.added, added.relabelled)
+        return {"status": "done", "label": label, "files": stored, "added": added.added,
+                "relabelled": added.relabelled, "skipped": len(fetched.skipped)}
 
     return _timed("feedback", ctx, run)  # type: ignore[no-any-return]
 
 
 def request_retraining(task: dict[str, Any]) -> dict[str, Any]:
-    """`codeguard:retrain` label: record the request for the training worker and say so.
+    """`codeguard:retrain` label: retrain on the feedback, gate, comment (bot.retrain)."""
+    from bot.retrain import handle
 
-    The request is a Redis list entry the retraining job consumes (with the feedback
-    examples gathered by `store_feedback`); the acknowledgement is a separate, upserted
-    comment so the analysis comment stays one comment.
-    """
-    ctx = JobContext.current()
-    ref = ChangeRef.from_dict(task["ref"])
-    params = task.get("params") or {}
-
-    def run() -> dict[str, Any]:
-        feedback = {label: int(ctx.conn.hlen(f"codeguard:feedback:{label}")) for label in ("ai", "human")}
-        record = {
-            "ref": ref.to_dict(),
-            "head_sha": task.get("head_sha"),
-            "requested_by": params.get("requested_by", ""),
-            "requested_at": time.time(),
-            "model_version": model_version(ctx.settings),
-            "feedback_examples": feedback,
-        }
-        position = int(ctx.conn.rpush(TRAINING_REQUESTS, json.dumps(record)))
-        client = _client(ctx, ref)
-        body = (
-            "### CodeGuard retraining request recorded\n\n"
-            f"Queued as request {position} for the training worker, with {feedback['ai']} AI-labelled and "
-            f"{feedback['human']} human-labelled example files collected so far "
-            "(labels `codeguard:ai` / `codeguard:human`). The current model "
-            f"(`{record['model_version']}`) keeps serving until a retrained one is deployed.\n"
-        )
-        client.upsert_comment(RETRAIN_MARKER, body)
-        return {"status": "done", "position": position}
-
-    return _timed("retrain", ctx, run)  # type: ignore[no-any-return]
+    return handle(task)

@@ -86,8 +86,11 @@ class Settings:
     gitlab_token: str | None = None
     gitlab_webhook_secret: str | None = None
 
-    # Model: "none" (structural only), "default" (models/default) or a directory.
+    # Model: "none" (structural only), "default" (the registry's current version, else
+    # models/default) or a directory.
     model: str = "default"
+    # Where the model registry (<dir>/registry) and the feedback dataset (<dir>/feedback) live.
+    models_dir: str = str(Path(__file__).resolve().parent.parent / "models")
     analysis_queue: str = "cpu"
 
     max_body_bytes: int = 25 * 1024 * 1024
@@ -139,6 +142,7 @@ class Settings:
             gitlab_token=opt("GITLAB_TOKEN"),
             gitlab_webhook_secret=opt("GITLAB_WEBHOOK_SECRET"),
             model=opt("CODEGUARD_MODEL") or "default",
+            models_dir=opt("CODEGUARD_MODELS_DIR") or str(Path(__file__).resolve().parent.parent / "models"),
             analysis_queue=opt("CODEGUARD_ANALYSIS_QUEUE") or "cpu",
             max_body_bytes=_int(env, "CODEGUARD_MAX_BODY_BYTES", 25 * 1024 * 1024, 1),
             dedupe_ttl_s=_int(env, "CODEGUARD_DEDUPE_TTL", 3 * 24 * 3600, 1),
@@ -181,5 +185,10 @@ class Settings:
         if self.model.lower() == "none":
             return None
         if self.model.lower() == "default":
-            return str(Path(__file__).resolve().parent.parent / "models" / "default")
+            # A promoted registry version wins over the shipped model; re-read on every call
+            # so workers and the web app follow promotions and rollbacks without a restart.
+            from ml.registry import Registry
+
+            served = Registry(Path(self.models_dir) / "registry").current_dir()
+            return str(served) if served is not None else str(Path(__file__).resolve().parent.parent / "models" / "default")
         return self.model

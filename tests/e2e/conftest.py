@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from tests.e2e.standins import GitHubStandIn, GitLabStandIn
 from webhooks.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
+_MODELS_DIR = tempfile.mkdtemp(prefix="codeguard-e2e-models-")
 
 
 @pytest.fixture
@@ -63,6 +65,8 @@ def bot_env(github: GitHubStandIn | None, gitlab: GitLabStandIn | None, **extra:
         "CODEGUARD_JOB_RETRIES": "1",
         "CODEGUARD_JOB_RETRY_INTERVALS": "0",
         "PYTHONPATH": str(ROOT),
+        # Registry and feedback snapshots of test runs stay out of the project's models/.
+        "CODEGUARD_MODELS_DIR": _MODELS_DIR,
     })
     if github is not None:
         env.update({"GITHUB_TOKEN": "test-token", "GITHUB_API_URL": github.url})

@@ -11,6 +11,7 @@ import redis
 from rq import Queue
 from rq.registry import FailedJobRegistry
 
+from bot.feedback import FeedbackStore
 from tests.e2e.conftest import bot_env, run_worker
 from tests.e2e.helpers import fixture, github_headers
 from tests.e2e.standins import GitHubStandIn
@@ -197,8 +198,9 @@ def test_recheck_needs_write_access_and_labels(rconn: redis.Redis, github_api: G
         labeled["label"]["name"] = name
         assert deliver(web, json.dumps(labeled).encode()).status_code == 202
     run_worker(env)
-    examples = rconn.hkeys("codeguard:feedback:ai")
-    assert [k.decode() for k in examples] == [f"Codertocat/Hello-World#2@{SHA1}:a.py"]
+    (example,) = FeedbackStore(rconn).examples()
+    assert (example.label, example.where, example.path, example.head_sha) == (
+        "ai", "github:Codertocat/Hello-World#2", "a.py", SHA1)
     (request,) = [json.loads(r) for r in rconn.lrange("codeguard:training:requests", 0, -1)]
     assert request["ref"]["number"] == 2 and request["feedback_examples"] == {"ai": 1, "human": 0}
     acks = [c for c in github_api.bot_comments(2) if "codeguard:retrain" in c["body"]]

@@ -1,0 +1,231 @@
+"""`codeguard detect PATH...`: AI-generated-code risk per file, for people with a folder of code.
+
+Contract (docs/DESIGN.md): `--format json` prints {"files": [{"path", "language", "ai_score",
+"risk_level"}], "skipped": [{"path", "reason"}], ...} for every code file found under the
+paths; exit 0, or 1 when some file's ai_score is above --fail-over, 2 on a usage or input
+error. Files are only read, never executed. Scores are evidence for a human reviewer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+MAX_BYTES = 1_000_000
+BATCH = 16
+# Directories that hold tooling, dependencies or build output rather than anyone's code.
+IGNORED_DIRS = frozenset(
+    {".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv", ".tox", ".mypy_cache", ".idea"}
+)
+_FALLBACK_EXTENSIONS = {
+    ".py": "python",
+    ".java": "java",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".ts": "typescript",
+    ".c": "c",
+    ".h": "c",
+    ".cc": "cpp",
+    ".cpp": "cpp",
+    ".hpp": "cpp",
+    ".cs": "csharp",
+    ".go": "go",
+    ".rs": "rust",
+    ".rb": "ruby",
+    ".php": "php",
+    ".kt": "kotlin",
+    ".swift": "swift",
+    ".scala": "scala",
+    ".dart": "dart",
+    ".sql": "sql",
+}
+
+
+def language_of(path: str) -> str | None:
+    try:
+        from ml.languages import language_for_path
+    except ImportError:  # pragma: no cover - ml.languages ships with the package
+        return _FALLBACK_EXTENSIONS.get(os.path.splitext(path)[1].lower())
+    return language_for_path(path)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "detect",
+        help="AI-generated code risk per file (evidence for review, never proof)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="code files or folders (searched recursively)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--out", metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument(
+        "--model", metavar="DIR", help="model directory (default: $CODEGUARD_MODEL_DIR or models/default)"
+    )
+    p.add_argument(
+        "--backend", choices=["torch", "onnx"], default=os.environ.get("CODEGUARD_BACKEND", "torch")
+    )
+    p.add_argument(
+        "--fail-over",
+        type=float,
+        metavar="X",
+        help="exit 1 when any file's ai_score is above X (0..1), for CI",
+    )
+    p.set_defaults(func=run)
+
+
+def _walk(root: Path, skipped: list[dict[str, str]]) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        keep = []
+        for d in sorted(dirnames):
+            if d in IGNORED_DIRS:
+                skipped.append(
+                    {"path": str(Path(dirpath) / d), "reason": "tooling or dependency folder, not searched"}
+                )
+            else:
+                keep.append(d)
+        dirnames[:] = keep
+        for f in sorted(filenames):
+            yield Path(dirpath) / f
+
+
+def _read(path: Path) -> tuple[str | None, str]:
+    """(text, '') or (None, reason)."""
+    try:
+        if path.is_symlink():
+            return None, "symbolic link, not followed"
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return None, f"larger than {MAX_BYTES // 1_000_000} MB"
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, f"unreadable: {exc.strerror or exc}"
+    if b"\x00" in data[:8192]:
+        return None, "binary file"
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    if not text.strip():
+        return None, "empty file"
+    return text, ""
+
+
+def collect(paths: list[str]) -> tuple[list[tuple[str, str, str]], list[dict[str, str]]]:
+    """Code files under the paths as (path, language, text), and the skipped ones with reasons."""
+    from bot.cli import UsageError
+
+    files: list[tuple[str, str, str]] = []
+    skipped: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for raw in paths:
+        root = Path(raw)
+        if not root.exists():
+            raise UsageError(f"no such file or directory: {raw}")
+        candidates = [root] if root.is_file() else list(_walk(root, skipped))
+        for p in candidates:
+            key = os.path.realpath(p)
+            if key in seen:
+                continue
+            seen.add(key)
+            lang = language_of(str(p))
+            if lang is None:
+                skipped.append({"path": str(p), "reason": "not a recognised code file"})
+                continue
+            text, reason = _read(p)
+            if text is None:
+                skipped.append({"path": str(p), "reason": reason})
+                continue
+            files.append((str(p), lang, text))
+    return files, skipped
+
+
+def render_text(report: dict[str, Any]) -> str:
+    lines = []
+    if report["files"]:
+        width = max(len(f["language"]) for f in report["files"])
+        lines.append(f"{'risk':<7} {'score':>6}  {'language':<{width}}  path")
+        for f in sorted(report["files"], key=lambda f: -f["ai_score"]):
+            lines.append(f"{f['risk_level']:<7} {f['ai_score']:>6.3f}  {f['language']:<{width}}  {f['path']}")
+    else:
+        lines.append("no code files found")
+    for s in report["skipped"]:
+        lines.append(f"skipped: {s['path']}: {s['reason']}")
+    note = (
+        "risk levels calibrated on validation data"
+        if report["settings"]["calibrated"]
+        else "UNCALIBRATED model"
+    )
+    lines.append(
+        f"model {report['model_version']} ({note}); AI scores are evidence for human review, never proof."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.cli import UsageError
+
+    if args.fail_over is not None and not 0.0 <= args.fail_over <= 1.0:
+        raise UsageError(f"--fail-over must be between 0 and 1, got {args.fail_over}")
+    files, skipped = collect(args.paths)
+
+    from ml.inference import InferenceError, get_detector
+
+    try:
+        import warnings
+
+        from transformers.utils import logging as hf_logging
+
+        # Library deprecation notices and progress bars are noise in a report on stdout/stderr.
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        det = get_detector(args.model, backend=args.backend)
+    except InferenceError as exc:
+        raise UsageError(str(exc)) from None
+    results: list[dict[str, Any]] = []
+    for i in range(0, len(files), BATCH):
+        chunk = files[i : i + BATCH]
+        scores = det.score([t for _, _, t in chunk], [lang for _, lang, _ in chunk])
+        for (path, lang, _), s in zip(chunk, scores, strict=True):
+            results.append(
+                {
+                    "path": path,
+                    "language": lang,
+                    "ai_score": round(float(s), 6),
+                    "risk_level": det.level(float(s)),
+                }
+            )
+    report: dict[str, Any] = {
+        "files": results,
+        "skipped": skipped,
+        "model_version": det.model_version,
+        "settings": {
+            "backend": det.backend,
+            "calibrated": det.calibrated,
+            "thresholds": {k: v["threshold"] for k, v in det.thresholds.get("levels", {}).items()}
+            if "levels" in det.thresholds
+            else dict(det.thresholds),
+            "fail_over": args.fail_over,
+        },
+    }
+    text = json.dumps(report, indent=2) + "\n" if args.format == "json" else render_text(report)
+    if args.out:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(text)
+    if args.fail_over is not None and any(r["ai_score"] > args.fail_over for r in results):
+        over = sum(r["ai_score"] > args.fail_over for r in results)
+        print(f"codeguard: {over} file(s) with ai_score above {args.fail_over}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,348 @@
+"""Serving the dual-head model: AI-risk scores and code embeddings for whole files.
+
+One `CodeDetectorInference` per process (see `get_detector`): loading the encoder costs
+seconds, scoring a file milliseconds. Two backends share everything but the forward pass:
+
+- "torch": DualHeadCodeModel on CPU or CUDA (the reference);
+- "onnx": an ONNX Runtime session over the graph written by `codeguard export --onnx`
+  (int8 by default when present), for CPU workers without a GPU.
+
+Every file goes through ml.codetext.prepare (the form the model was trained on), is split
+into overlapping windows of the model's max_length (ml.windows), and each file gets one
+embedding (token-weighted mean of its windows, re-normalised) and one AI probability
+(ml.windows.aggregate_logits). Risk levels come from the thresholds calibrated on
+validation data and saved next to the weights (ml.calibration); scores are evidence for a
+human reviewer, never proof.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from ml.calibration import load_thresholds, risk_level
+from ml.codetext import prepare
+from ml.stylometry import FEATURE_NAMES, style_features
+from ml.windows import DEFAULT_AGGREGATION, Aggregation, aggregate_embeddings, aggregate_logits, build_windows
+
+log = logging.getLogger(__name__)
+
+Backend = Literal["torch", "onnx"]
+ROOT = Path(__file__).resolve().parents[1]
+#: The shipped model; CODEGUARD_MODEL_DIR overrides it for workers and the CLI.
+DEFAULT_MODEL_DIR = ROOT / "models" / "default"
+ONNX_DIR = "onnx"
+ONNX_FP32 = "model.onnx"
+ONNX_INT8 = "model.int8.onnx"
+#: Used only by a model that was never calibrated (a fresh test model); said loudly in the output.
+UNCALIBRATED_THRESHOLDS = {"high": 0.9, "medium": 0.7}
+
+
+class InferenceError(RuntimeError):
+    """The model cannot be loaded or the input cannot be scored; the message says why."""
+
+
+def default_model_dir() -> Path:
+    env = os.environ.get("CODEGUARD_MODEL_DIR", "").strip()
+    return Path(env) if env else DEFAULT_MODEL_DIR
+
+
+def _read_config(model_dir: Path) -> dict[str, Any]:
+    path = model_dir / "config.json"
+    if not path.is_file():
+        raise InferenceError(
+            f"{model_dir} holds no trained model (no config.json); train one with `codeguard train` "
+            "or pass --model DIR"
+        )
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _load_tokenizer(model_dir: Path, backbone: str) -> Any:
+    from ml.codetext import register_layout_tokens
+
+    if (model_dir / "tokenizer.json").is_file() or (model_dir / "vocab.txt").is_file():
+        from transformers import AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        # AutoTokenizer peeks at our config.json (model_type codeguard-dual-head) and warns that
+        # it is not a transformers model; the tokenizer files themselves are standard.
+        level = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()
+        try:
+            tok = register_layout_tokens(AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True))
+        finally:
+            hf_logging.set_verbosity(level)
+    else:
+        from ml.model import load_tokenizer
+
+        tok = load_tokenizer(backbone)
+    # We window long files ourselves; silence the "sequence longer than model_max_length" warning.
+    tok.model_max_length = 10**9
+    return tok
+
+
+class CodeDetectorInference:
+    """AI-risk scores and embeddings for code files, from one loaded model."""
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        device: str | None = None,
+        backend: Backend = "torch",
+        *,
+        aggregation: Aggregation | None = None,
+        max_length: int | None = None,
+        batch_size: int = 16,
+        onnx_file: str | Path | None = None,
+    ) -> None:
+        self.model_dir = Path(model_path) if model_path is not None else default_model_dir()
+        if not self.model_dir.is_dir():
+            raise InferenceError(f"model directory not found: {self.model_dir}")
+        self.config = _read_config(self.model_dir)
+        self.backend: Backend = backend
+        self.batch_size = max(1, int(batch_size))
+        self.max_length = int(max_length or self.config.get("max_length", 256))
+        if not 8 <= self.max_length <= 512:
+            raise InferenceError(f"max_length must be in [8, 512], got {self.max_length}")
+        self.aggregation: Aggregation = aggregation or self.config.get(
+            "window_aggregation", DEFAULT_AGGREGATION
+        )
+        self.style_names: list[str] = (
+            list(self.config.get("style_feature_names") or []) if self.config.get("style_features") else []
+        )
+        missing = [n for n in self.style_names if n not in FEATURE_NAMES]
+        if missing:
+            raise InferenceError(
+                f"the model expects stylometric features this code does not compute: {missing[:5]}; "
+                "ml/stylometry.py changed since it was trained — retrain or restore the features"
+            )
+        self._style_index = [FEATURE_NAMES.index(n) for n in self.style_names]
+        self.tokenizer = _load_tokenizer(self.model_dir, str(self.config.get("backbone", "")))
+        thresholds = load_thresholds(self.model_dir)
+        self.calibrated = thresholds is not None
+        if thresholds is None:
+            log.warning(
+                "model %s has no %s: risk levels use uncalibrated defaults", self.model_dir, "thresholds.json"
+            )
+            thresholds = dict(UNCALIBRATED_THRESHOLDS)
+        self.thresholds: dict[str, Any] = thresholds
+        self.model_version = str(self.config.get("model_version") or self.model_dir.name)
+        self._lock = threading.Lock()
+        if backend == "torch":
+            self._init_torch(device)
+        elif backend == "onnx":
+            self._init_onnx(onnx_file)
+        else:
+            raise InferenceError(f"unknown backend {backend!r} (torch or onnx)")
+
+    # ---------------------------------------------------------------------------- backends
+    def _init_torch(self, device: str | None) -> None:
+        import torch
+
+        from ml.model import DualHeadCodeModel, ModelLoadError
+
+        if device in (None, "auto"):
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device: Any = torch.device(device)
+        try:
+            self.model = DualHeadCodeModel.from_pretrained(self.model_dir, map_location="cpu")
+        except ModelLoadError as exc:
+            raise InferenceError(str(exc)) from exc
+        self.model.to(self.device).eval()
+
+    def _init_onnx(self, onnx_file: str | Path | None) -> None:
+        import onnxruntime as ort
+
+        if onnx_file is None:
+            d = self.model_dir / ONNX_DIR
+            candidates = [d / ONNX_INT8, d / ONNX_FP32]
+            found = next((p for p in candidates if p.is_file()), None)
+            if found is None:
+                raise InferenceError(
+                    f"no ONNX model under {d}; run `codeguard export --onnx --int8 --model {self.model_dir}`"
+                )
+            onnx_file = found
+        self.onnx_path = Path(onnx_file)
+        if not self.onnx_path.is_file():
+            raise InferenceError(f"ONNX file not found: {self.onnx_path}")
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(self.onnx_path), opts, providers=["CPUExecutionProvider"])
+        self._onnx_inputs = {i.name for i in self.session.get_inputs()}
+
+    def _forward(
+        self, ids: np.ndarray, mask: np.ndarray, style: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One padded batch of windows -> (embeddings [B, D], logits [B])."""
+        if self.backend == "onnx":
+            feeds: dict[str, np.ndarray] = {"input_ids": ids, "attention_mask": mask}
+            if "style" in self._onnx_inputs:
+                if style is None:
+                    raise InferenceError("the ONNX graph expects style features")
+                feeds["style"] = style.astype(np.float32)
+            emb, logits = self.session.run(["embeddings", "logits"], feeds)
+            return np.asarray(emb, dtype=np.float32), np.asarray(logits, dtype=np.float32).reshape(-1)
+        import torch
+
+        with torch.inference_mode():
+            t_ids = torch.from_numpy(ids).to(self.device)
+            t_mask = torch.from_numpy(mask).to(self.device)
+            t_style = torch.from_numpy(style).to(self.device) if style is not None else None
+            emb, logits = self.model(t_ids, t_mask, style=t_style)
+            return emb.float().cpu().numpy(), logits.float().cpu().numpy().reshape(-1)
+
+    # ------------------------------------------------------------------------------ core
+    def _validate(self, codes: Sequence[str], languages: Sequence[str] | None) -> list[str]:
+        if isinstance(codes, str):
+            raise TypeError("pass a list of code strings (for one file use detect_ai)")
+        langs = list(languages) if languages is not None else [""] * len(codes)
+        if len(langs) != len(codes):
+            raise ValueError(f"{len(codes)} codes but {len(langs)} languages")
+        for i, c in enumerate(codes):
+            if not isinstance(c, str):
+                raise TypeError(f"code #{i} is {type(c).__name__}, not str")
+            if not c.strip():
+                raise ValueError(f"code #{i} is empty or whitespace only: nothing to score")
+        return [str(lang or "").lower() for lang in langs]
+
+    def windows_of(self, code: str) -> tuple[list[list[int]], list[int]]:
+        """The model's input windows of one file (token ids with [CLS]/[SEP]) and their weights."""
+        ids = self.tokenizer(prepare(code), add_special_tokens=False)["input_ids"]
+        return build_windows(
+            ids, self.max_length, int(self.tokenizer.cls_token_id), int(self.tokenizer.sep_token_id)
+        )
+
+    def _window_outputs(
+        self, codes: Sequence[str], langs: list[str]
+    ) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
+        """Embeddings [W, D] and logits [W] of all windows of all files (file order), and weights per file."""
+        flat: list[tuple[int, list[int]]] = []  # (file index, window ids)
+        weights: list[list[int]] = []
+        styles: list[np.ndarray | None] = []
+        for i, code in enumerate(codes):
+            wins, w = self.windows_of(code)
+            flat.extend((i, win) for win in wins)
+            weights.append(w)
+            # Stylometry describes the whole file; every window of it gets the same vector.
+            styles.append(style_features(code, langs[i])[self._style_index] if self.style_names else None)
+        pad = int(self.tokenizer.pad_token_id or 0)
+        # Longest first so padding inside a batch stays small and a memory problem shows at once.
+        order = sorted(range(len(flat)), key=lambda k: -len(flat[k][1]))
+        n_win = len(flat)
+        dim = int(self.config.get("embedding_dim", 256))
+        emb_all = np.zeros((n_win, dim), dtype=np.float32)
+        logit_all = np.zeros(n_win, dtype=np.float32)
+        with self._lock:
+            for b in range(0, n_win, self.batch_size):
+                idx = order[b : b + self.batch_size]
+                width = max(len(flat[k][1]) for k in idx)
+                ids = np.full((len(idx), width), pad, dtype=np.int64)
+                mask = np.zeros((len(idx), width), dtype=np.int64)
+                for r, k in enumerate(idx):
+                    win = flat[k][1]
+                    ids[r, : len(win)] = win
+                    mask[r, : len(win)] = 1
+                style = None
+                if self.style_names:
+                    style = np.stack([s for k in idx if (s := styles[flat[k][0]]) is not None]).astype(
+                        np.float32
+                    )
+                emb, logits = self._forward(ids, mask, style)
+                if emb.shape[1] != dim:
+                    raise InferenceError(f"model returned {emb.shape[1]}-d embeddings, config says {dim}")
+                emb_all[idx] = emb
+                logit_all[idx] = logits
+        return emb_all, logit_all, weights
+
+    def analyse(
+        self, codes: Sequence[str], languages: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(embeddings [N, D] unit norm, AI probabilities [N]) for N files in one pass."""
+        langs = self._validate(codes, languages)
+        dim = int(self.config.get("embedding_dim", 256))
+        out_emb = np.zeros((len(codes), dim), dtype=np.float32)
+        out_score = np.zeros(len(codes), dtype=np.float32)
+        if not codes:
+            return out_emb, out_score
+        emb_all, logit_all, weights = self._window_outputs(codes, langs)
+        start = 0
+        for i, w in enumerate(weights):
+            n = len(w)
+            out_emb[i] = aggregate_embeddings(emb_all[start : start + n], w)
+            out_score[i] = aggregate_logits(logit_all[start : start + n], w, self.aggregation)
+            start += n
+        return out_emb, out_score
+
+    def window_logits(
+        self, codes: Sequence[str], languages: Sequence[str] | None = None
+    ) -> list[tuple[np.ndarray, list[int]]]:
+        """Per file: the raw logits of its windows and their weights (to compare aggregations)."""
+        langs = self._validate(codes, languages)
+        if not codes:
+            return []
+        _, logit_all, weights = self._window_outputs(codes, langs)
+        out = []
+        start = 0
+        for w in weights:
+            out.append((logit_all[start : start + len(w)].copy(), w))
+            start += len(w)
+        return out
+
+    # --------------------------------------------------------------------------- public
+    def score(self, codes: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
+        """AI probabilities in [0, 1] for a batch of files."""
+        return self.analyse(codes, languages)[1]
+
+    def embed(self, codes: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
+        """Unit-norm embeddings [N, D] for a batch of files (similarity = dot product)."""
+        return self.analyse(codes, languages)[0]
+
+    def level(self, score: float) -> str:
+        return risk_level(float(score), self.thresholds)
+
+    def detect_ai(self, code: str, language: str = "") -> dict[str, Any]:
+        """{"ai_score", "is_ai", "risk_level"} for one file.
+
+        is_ai is True exactly at risk level "high" (the 1%-human-FPR threshold): a yes/no
+        answer should only be given where false accusations are rare.
+        """
+        s = float(self.score([code], [language])[0])
+        level = self.level(s)
+        return {"ai_score": s, "is_ai": level == "high", "risk_level": level}
+
+    def compute_similarity(self, code1: str, code2: str, language1: str = "", language2: str = "") -> float:
+        """Cosine similarity of the two files' embeddings, mapped from [-1, 1] to [0, 1]."""
+        emb = self.embed([code1, code2], [language1, language2])
+        cos = float(np.dot(emb[0], emb[1]))
+        return float(min(1.0, max(0.0, (cos + 1.0) / 2.0)))
+
+
+_CACHE: dict[tuple[str, str, str], CodeDetectorInference] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def get_detector(
+    model_path: str | Path | None = None, backend: Backend = "torch", device: str | None = None
+) -> CodeDetectorInference:
+    """The process-wide detector for this model: loaded on first use, then reused."""
+    path = Path(model_path) if model_path is not None else default_model_dir()
+    key = (str(path.resolve()), backend, device or "auto")
+    with _CACHE_LOCK:
+        det = _CACHE.get(key)
+        if det is None:
+            det = CodeDetectorInference(path, device=device, backend=backend)
+            _CACHE[key] = det
+        return det
+
+
+def clear_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()

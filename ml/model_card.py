@@ -1,0 +1,152 @@
+"""The model card (README.md) written next to a trained model: what it was trained on, what it
+measured on dev, how to use it, and where it must not be trusted."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+
+def _fmt(x: Any, digits: int = 3) -> str:
+    if isinstance(x, float):
+        return "n/a" if math.isnan(x) else f"{x:.{digits}f}"
+    return str(x)
+
+
+def write_model_card(
+    out_dir: Path,
+    cfg: Any,
+    history: Sequence[Mapping[str, Any]],
+    best: Mapping[str, Any],
+    data_summary: Mapping[str, Any],
+    wall_seconds: float,
+    command: str = "",
+) -> Path:
+    thresholds: dict[str, Any] = {}
+    tpath = out_dir / "thresholds.json"
+    if tpath.is_file():
+        thresholds = json.loads(tpath.read_text(encoding="utf-8"))
+    lines: list[str] = []
+    add = lines.append
+    add("# CodeGuard Nexus dual-head code model\n")
+    add(
+        "One encoder with two heads: a projection head (256-d, L2-normalised) whose cosine similarity "
+        "is a semantic code-similarity score, and a classifier head whose sigmoid is an AI-generated-code "
+        "score. Trained by this repository's `ml/train.py`.\n"
+    )
+    add("## Architecture\n")
+    add(
+        f"- Backbone: `{cfg.model_name}` (loaded from the installed package; this folder stores only what "
+        f"differs from it{': LoRA adapters r=' + str(cfg.lora_r) + ' on layers ' + str(list(cfg.lora_layers)) if cfg.lora else ''}, "
+        "the heads and the stylometric scaler)."
+    )
+    add(
+        "- Input: code rewritten by `ml.codetext.prepare` (line breaks and relative indentation as marker "
+        "tokens; tabs expanded; leading `package` lines dropped), max "
+        f"{cfg.max_length} tokens per window; mean pooling."
+    )
+    add(
+        f"- Classifier input: pooled embedding{' + standardised stylometric features (ml.stylometry)' if cfg.style_features else ''}.\n"
+    )
+    add("## Training data (../shared/data only)\n")
+    add(
+        f"- Classification: aigen/train.jsonl ({data_summary.get('train_examples')} examples incl. Rosetta "
+        "human rows), sampled per epoch with weight ~ count^"
+        f"{cfg.source_alpha} per (source, label)."
+    )
+    for src, c in data_summary.get("train_by_source", {}).items():
+        add(f"  - {src}: {c['human']} human, {c['ai']} AI")
+    add(
+        f"- Contrastive positives: {data_summary.get('plagiarism_positive_pairs')} plagiarism train pairs, "
+        f"{data_summary.get('rosetta_train_tasks')} Rosetta tasks (task-disjoint from the Rosetta dev slice), "
+        "and rewritten views (ml.augment) of training files."
+    )
+    add(
+        "- Dataset artefacts countered: Python signature type hints stripped from training code "
+        f"({'on' if getattr(cfg, 'strip_type_hints', False) else 'off'}; one source's human files keep a "
+        "course template's hinted signature), leading `package` lines dropped (`package ch_NN;` in one "
+        "source's human files), tabs/indent width invisible, Rosetta human code in languages whose "
+        "training files were almost all AI, (source, label) re-weighting so the largest source does not dominate."
+    )
+    if data_summary.get("holdout_sources"):
+        add(f"- Held out of training: {', '.join(data_summary['holdout_sources'])}")
+    add(
+        f"\nReproduce: `{command or 'python -m ml.train (config: training_history.json)'}` (wall time of this run: {wall_seconds / 60:.1f} min on the machine that "
+        "trained it).\n"
+    )
+    add("## Metrics on dev (aigen/dev.jsonl, first window of each file)\n")
+    prior = best.get("style_prior") if best else None
+    if prior and "style_prior_dev_roc_auc" in prior:
+        add(f"- Stylometric path alone after its pre-fit (before any encoder training): ROC-AUC "
+            f"{_fmt(prior['style_prior_dev_roc_auc'])}, TPR at 1% FPR {_fmt(prior['style_prior_dev_tpr_at_1fpr'])}")
+    if best:
+        add(f"- Best epoch: {best.get('epoch')}")
+        add(
+            f"- ROC-AUC {_fmt(best.get('val_roc_auc'))}, accuracy@0.5 {_fmt(best.get('val_accuracy'))}, "
+            f"TPR at 1% FPR {_fmt(best.get('val_tpr_at_1fpr'))}, TPR at 5% FPR {_fmt(best.get('val_tpr_at_5fpr'))}"
+        )
+        if "val_pair_roc_auc" in best:
+            add(
+                f"- Plagiarism dev pairs (cosine of the projection): ROC-AUC {_fmt(best['val_pair_roc_auc'])}"
+            )
+        if "heldout_roc_auc" in best:
+            add(
+                f"- Held-out sources: ROC-AUC {_fmt(best['heldout_roc_auc'])}, TPR at 1% FPR {_fmt(best['heldout_tpr_at_1fpr'])}"
+            )
+        ps = best.get("per_source", {})
+        if ps:
+            add("\n| source | n | ROC-AUC | accuracy |\n|---|---:|---:|---:|")
+            for src, m in ps.items():
+                add(f"| {src} | {m['n']} | {_fmt(m['roc_auc'])} | {_fmt(m['accuracy'])} |")
+    pl = best.get("per_language", {}) if best else {}
+    if pl:
+        add("\n| language | n | human | ROC-AUC | accuracy |\n|---|---:|---:|---:|---:|")
+        for lang, m in pl.items():
+            add(f"| {lang} | {m['n']} | {m['n_human']} | {_fmt(m['roc_auc'])} | {_fmt(m['accuracy'])} |")
+        add("\n(ROC-AUC is n/a where dev has only one class for that language.)")
+    add("\n## Risk levels (calibrated on dev human code)\n")
+    levels = thresholds.get("levels", {})
+    if levels:
+        add("| level | score above | target FPR | measured FPR | measured TPR |\n|---|---:|---:|---:|---:|")
+        for name, v in sorted(levels.items(), key=lambda kv: -kv[1]["threshold"]):
+            add(
+                f"| {name} | {v['threshold']:.4f} | {v['target_fpr']:.2f} | {v['fpr']:.4f} | {v['tpr']:.3f} |"
+            )
+        add(
+            "\nBelow the lowest threshold the level is `low`. Rates were measured on the same dev set that "
+            "selected the epoch, so they are optimistic for new data."
+        )
+    add("\n## Training history\n")
+    add(
+        "| epoch | stage | train loss | contrastive | classification | val ROC-AUC | val TPR@1%FPR |\n|---:|---|---:|---:|---:|---:|---:|"
+    )
+    for h in history:
+        add(
+            f"| {h['epoch']} | {h['stage']} | {_fmt(h['train_loss'])} | {_fmt(h['train_contrastive'])} | "
+            f"{_fmt(h['train_classification'])} | {_fmt(h.get('val_roc_auc', float('nan')))} | "
+            f"{_fmt(h.get('val_tpr_at_1fpr', float('nan')))} |"
+        )
+    add("\n## Intended use and limits\n")
+    add(
+        "- Scores are **evidence for a human reviewer, never proof** of AI use or plagiarism. Do not grade, "
+        "sanction or accuse on a score alone; read the code and talk to its author."
+    )
+    add(
+        "- The dev set comes from the same sources as training. Detectors of this kind lose much of their "
+        "low-false-positive power on unseen sources and newer generators; expect more false positives and "
+        "fewer detections there than the table says."
+    )
+    add(
+        "- Languages other than Java and Python are rare in training (and were almost all AI there); scores "
+        "for them are weak evidence. Very short files carry little signal."
+    )
+    add(
+        "- Formatting (tabs vs spaces, indent width, brace style) was deliberately made uninformative; "
+        "a file's formatter does not change its score much, and should not."
+    )
+    path = out_dir / "README.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,70 @@
+"""A tiny randomly initialised dual-head model saved to disk, shared by the ml tests.
+
+Real tokenizer (the packaged MiniLM's, so layout markers and vocabulary are the real ones),
+real DualHeadCodeModel code path with LoRA and stylometric features, but a 2-layer 32-wide
+BERT so that loading and scoring take milliseconds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+def make_tiny_model(
+    root: Path, *, lora: bool = True, style: bool = True, max_length: int = 32, seed: int = 0
+) -> Path:
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from ml.config import PACKAGED_MINILM
+    from ml.model import DualHeadCodeModel, ModelConfig, load_tokenizer
+    from ml.stylometry import FEATURE_NAMES
+
+    torch.manual_seed(seed)
+    tokenizer = load_tokenizer(PACKAGED_MINILM)
+    backbone_dir = root / "tiny-backbone"
+    bert = BertModel(
+        BertConfig(
+            vocab_size=tokenizer.vocab_size,
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=64,
+            max_position_embeddings=512,
+        )
+    )
+    bert.save_pretrained(str(backbone_dir))
+    cfg = ModelConfig(
+        backbone=str(backbone_dir),
+        embedding_dim=16,
+        max_length=max_length,
+        classifier_hidden=16,
+        style_features=style,
+        style_feature_names=list(FEATURE_NAMES) if style else [],
+        lora=lora,
+        lora_r=4,
+        lora_alpha=8,
+        lora_layers=[0, 1],
+        lora_target_modules=["query", "value"],
+    )
+    model = DualHeadCodeModel(cfg)
+    with torch.no_grad():
+        # Non-trivial LoRA and head weights so that a save/load or export bug changes outputs.
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.05)
+        if style:
+            model.set_style_scaler(
+                torch.full((len(FEATURE_NAMES),), 0.3), torch.full((len(FEATURE_NAMES),), 0.5)
+            )
+    model.eval()
+    out = root / "model"
+    model.save_pretrained(out, tokenizer=tokenizer)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_tiny_model(tmp_path_factory.mktemp("tiny"))

@@ -1,0 +1,114 @@
+"""CodeDetectorInference on a tiny random model: contracts, windowing, batching, caching."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ml.calibration import calibrate, save_thresholds
+from ml.inference import CodeDetectorInference, InferenceError, clear_cache, get_detector
+
+PY = "def add(a, b):\n    # Sum two numbers.\n    return a + b\n"
+JAVA = "public class A {\n    int add(int a, int b) {\n        return a + b;\n    }\n}\n"
+
+
+def long_code(n: int = 60) -> str:
+    return "".join(f"def f{i}(x):\n    value_{i} = x * {i}\n    return value_{i} + {i}\n\n" for i in range(n))
+
+
+@pytest.fixture(scope="module")
+def det(tiny_model_dir: Path) -> CodeDetectorInference:
+    return CodeDetectorInference(tiny_model_dir)
+
+
+def test_detect_ai_contract(det: CodeDetectorInference) -> None:
+    r = det.detect_ai(PY, "python")
+    assert set(r) == {"ai_score", "is_ai", "risk_level"}
+    assert 0.0 <= r["ai_score"] <= 1.0
+    assert r["risk_level"] in {"low", "medium", "high"}
+    assert r["is_ai"] == (r["risk_level"] == "high")
+    assert not det.calibrated  # the tiny model has no thresholds.json
+
+
+def test_batch_equals_single_and_order_is_kept(det: CodeDetectorInference) -> None:
+    codes = [PY, JAVA, long_code(12), PY + "\nprint(add(1, 2))\n"]
+    langs = ["python", "java", "python", "python"]
+    emb, scores = det.analyse(codes, langs)
+    assert emb.shape == (4, 16) and scores.shape == (4,)
+    np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
+    for i, (c, lang) in enumerate(zip(codes, langs, strict=True)):
+        e1, s1 = det.analyse([c], [lang])
+        np.testing.assert_allclose(e1[0], emb[i], atol=1e-5)
+        assert s1[0] == pytest.approx(scores[i], abs=1e-5)
+    np.testing.assert_allclose(det.score(codes, langs), scores, atol=1e-6)
+    np.testing.assert_allclose(det.embed(codes, langs), emb, atol=1e-6)
+
+
+def test_long_files_are_windowed_not_truncated(det: CodeDetectorInference) -> None:
+    code = long_code(20)
+    wins, weights = det.windows_of(code)
+    assert len(wins) > 3 and all(len(w) <= det.max_length for w in wins)
+    # Changing only the end of a long file must change its score: truncation would ignore it.
+    tail_changed = code + "".join(f"class Extra{i}:\n    pass\n" for i in range(30))
+    assert det.score([tail_changed], ["python"])[0] != pytest.approx(
+        det.score([code], ["python"])[0], abs=1e-7
+    )
+    per_window = det.window_logits([code], ["python"])[0]
+    assert per_window[0].shape == (len(wins),) and per_window[1] == weights
+
+
+def test_similarity(det: CodeDetectorInference) -> None:
+    s_same = det.compute_similarity(PY, PY, "python", "python")
+    s_other = det.compute_similarity(PY, JAVA, "python", "java")
+    assert s_same == pytest.approx(1.0, abs=1e-5)
+    assert 0.0 <= s_other <= 1.0
+    assert s_other < s_same
+
+
+def test_bad_input(det: CodeDetectorInference) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        det.score([PY, "   \n"], ["python", "python"])
+    with pytest.raises(ValueError):
+        det.score([PY], ["python", "java"])
+    with pytest.raises(TypeError):
+        det.score(PY, ["python"])  # type: ignore[arg-type]
+    assert det.score([], []).shape == (0,)
+
+
+def test_calibrated_thresholds_are_used(tiny_model_dir: Path, tmp_path: Path) -> None:
+    d = tmp_path / "m"
+    shutil.copytree(tiny_model_dir, d)
+    base = CodeDetectorInference(d)
+    s = float(base.score([PY], ["python"])[0])
+    # Human scores all below s except none: the 1% threshold sits just below this file's score.
+    human = np.array([s - 0.02] * 50 + [s - 0.01] * 50)
+    save_thresholds(d, calibrate(np.r_[human, [0.99]], np.r_[np.zeros(100, int), [1]]))
+    det = CodeDetectorInference(d)
+    assert det.calibrated
+    assert det.detect_ai(PY, "python")["risk_level"] == "high"
+    assert det.detect_ai(PY, "python")["is_ai"] is True
+
+
+def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InferenceError, match="no trained model"):
+        CodeDetectorInference(tmp_path)
+    with pytest.raises(InferenceError, match="not found"):
+        CodeDetectorInference(tmp_path / "nope")
+
+
+def test_onnx_backend_without_export_is_a_clear_error(tiny_model_dir: Path, tmp_path: Path) -> None:
+    d = tmp_path / "m"
+    shutil.copytree(tiny_model_dir, d)
+    with pytest.raises(InferenceError, match="codeguard export --onnx"):
+        CodeDetectorInference(d, backend="onnx")
+
+
+def test_get_detector_caches(tiny_model_dir: Path) -> None:
+    clear_cache()
+    a = get_detector(tiny_model_dir)
+    assert get_detector(str(tiny_model_dir)) is a
+    clear_cache()
+    assert get_detector(tiny_model_dir) is not a
