@@ -139,7 +139,7 @@ class Ours(Tool):
     def scan_command(self, directory: Path, language: str, out: Path, min_similarity: float) -> list[str]:
         return [
             *_codeguard_command(), "scan", str(directory), "--format", "json", "--out", str(out),
-            "--min-similarity", repr(min_similarity), *self.extra_args,
+            "--min-similarity", repr(min_similarity), "--no-model", *self.extra_args,
         ]
 
     def read_scan(self, out: Path) -> dict[PairKey, float]:

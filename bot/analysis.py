@@ -5,10 +5,14 @@ Every entry point (the `codeguard scan` command, the demo, later the bot's jobs)
 
 Stages, in order:
 1. structural fingerprints per submission (`ml.structural`; cacheable per submission),
-2. per-file AI-generated risk: not computed yet, so `FileRisk.ai_score` and
-   `risk_level` are None (the neural model's classifier head fills them here),
-3. pairs: structural similarity and fragments; `semantic` is None and
-   `similarity` equals `structural` until the embedding head blends in here.
+2. per-file AI-generated risk from the dual-head model's classifier head, when a
+   detector is given and `ai` is on (else `ai_score`/`risk_level` stay None: "not
+   assessed"),
+3. pairs: structural similarity and fragments; with a detector, `semantic` is the
+   cosine of the two submissions' embeddings (projection head) mapped to [0, 1], and
+   `similarity` blends the two only where the model directory carries a blend fitted
+   on the plagiarism training pairs (`ml.blend`); otherwise it stays `structural`.
+   The model runs once per file: embeddings and AI scores come from one pass.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from ml.blend import load_blend
 from ml.structural import (
     DEFAULT_K,
     DEFAULT_WINDOW,
@@ -27,7 +34,7 @@ from ml.structural import (
     fingerprint_many,
     fingerprint_submission,
 )
-from ml.submission import FileRisk, Report, Skipped, Submission
+from ml.submission import FileRisk, PairMatch, Report, Skipped, Submission
 
 
 @dataclass(frozen=True)
@@ -37,9 +44,9 @@ class AnalysisOptions:
     max_share: float | None = None
     min_similarity: float = 0.0
     top: int | None = None
-    # Stage 2 inputs (bot/jobs.py passes them already): the loaded detector and whether
-    # AI-risk scoring is wanted. Until the classifier stage is wired in here they do
-    # not change the report: ai_score stays None ("not assessed").
+    # The loaded detector (ml.inference.CodeDetectorInference, or None for structural
+    # only) and whether AI-risk scores are wanted (a repository may switch them off while
+    # still using the embeddings for the semantic score).
     detector: Any | None = None
     ai: bool = False
 
@@ -105,4 +112,78 @@ def analyze(
     }
     settings["submissions"] = len(prints)
     settings["base_files"] = sum(len(b.files) for b in base_prints)
-    return Report(files=files, pairs=pairs, skipped=all_skipped, model_version=None, settings=settings)
+    model_version = None
+    if opts.detector is not None:
+        files, pairs = _model_stage(submissions, files, pairs, opts.detector, ai=opts.ai)
+        model_version = str(getattr(opts.detector, "model_version", "") or "") or None
+        settings["engine"] = "structural+neural"
+        settings["thresholds"] = _threshold_values(opts.detector)
+        blend = load_blend(getattr(opts.detector, "model_dir", None))
+        settings["similarity"] = blend.describe() if blend else "structural"
+        if blend:
+            for pair in pairs:
+                if pair.semantic is not None:
+                    pair.similarity = blend.combine(pair.structural, pair.semantic)
+            pairs.sort(key=lambda p: -p.similarity)
+            pairs = [p for p in pairs if p.similarity >= opts.min_similarity]
+    return Report(files=files, pairs=pairs, skipped=all_skipped, model_version=model_version, settings=settings)
+
+
+def _threshold_values(detector: Any) -> dict[str, float]:
+    """The calibrated cut-offs, for reports that draw them (numbers only)."""
+    raw = getattr(detector, "thresholds", None) or {}
+    out: dict[str, float] = {}
+    for level in ("medium", "high"):
+        value = raw.get(level)
+        if isinstance(value, dict):
+            value = value.get("threshold")
+        if isinstance(value, int | float):
+            out[level] = float(value)
+    return out
+
+
+def _model_stage(
+    submissions: Sequence[Submission],
+    files: list[FileRisk],
+    pairs: list[PairMatch],
+    detector: Any,
+    *,
+    ai: bool,
+) -> tuple[list[FileRisk], list[PairMatch]]:
+    """AI risk per analysed file and a semantic score per reported pair, in one model pass.
+
+    Only files the structural stage analysed are scored (skipped files stay skipped). A
+    submission's embedding is the length-weighted mean of its files' embeddings, so a
+    folder submission is compared as one unit, as the structural score does.
+    """
+    texts: dict[str, tuple[str, str]] = {}
+    owner: dict[str, str] = {}
+    for sub in submissions:
+        for f in sub.files:
+            label = file_label(sub.name, f.path)
+            texts[label] = (f.text, f.language)
+            owner[label] = sub.name
+    labels = [r.path for r in files if r.path in texts]
+    if not labels:
+        return files, pairs
+    codes = [texts[label][0] for label in labels]
+    languages = [texts[label][1] for label in labels]
+    embeddings, scores = detector.analyse(codes, languages)
+    by_label = {label: i for i, label in enumerate(labels)}
+    if ai:
+        files = [
+            FileRisk(r.path, r.language, float(scores[by_label[r.path]]), detector.level(float(scores[by_label[r.path]])))
+            if r.path in by_label
+            else r
+            for r in files
+        ]
+    sums: dict[str, np.ndarray] = {}
+    for label, i in by_label.items():
+        weight = max(1, len(texts[label][0]))
+        sums[owner[label]] = sums.get(owner[label], 0) + weight * embeddings[i]
+    unit = {name: v / (np.linalg.norm(v) or 1.0) for name, v in sums.items()}
+    for pair in pairs:
+        if pair.a in unit and pair.b in unit:
+            cos = float(np.dot(unit[pair.a], unit[pair.b]))
+            pair.semantic = min(1.0, max(0.0, (cos + 1.0) / 2.0))
+    return files, pairs

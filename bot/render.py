@@ -8,8 +8,10 @@ The JSON is the `codeguard scan` contract of DESIGN.md: top-level `files`, `pair
 
 from __future__ import annotations
 
+import io
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -28,7 +30,78 @@ def report_json(report: Report) -> dict[str, Any]:
 def render_json(report: Report, *, indent: int | None = None) -> str:
     """Compact by default: indenting switches json to its pure-Python encoder, ~10x slower
     on a 2,000-submission class with thousands of pairs."""
-    return json.dumps(report_json(report), indent=indent, ensure_ascii=False) + "\n"
+    if indent is not None:
+        return json.dumps(report_json(report), indent=indent, ensure_ascii=False) + "\n"
+    buffer = io.StringIO()
+    write_json(report, buffer)
+    return buffer.getvalue()
+
+
+# Pairs encoded per write: bounds the memory of the encoded text, whatever the class size.
+_PAIRS_PER_WRITE = 5_000
+
+
+_LEAN_KEYS = ("a", "b", "similarity", "structural", "semantic", "fragments")
+
+
+def _pair_encoder(dumps: Callable[[Any], str]) -> Callable[[PairMatch], str]:
+    """Encodes one pair; lean pairs (no fragments, no semantic score: the bulk of an
+    every-pair listing) by string formatting, ~10x faster than a dict through json.
+
+    The shortcut is used only while PairMatch.to_dict has exactly the keys it writes,
+    so a new field can never be silently left out; the test compares both paths.
+    """
+    names: dict[str, str] = {}
+
+    def name(text: str) -> str:
+        if text not in names:
+            names[text] = dumps(text)
+        return names[text]
+
+    def full(pair: PairMatch) -> str:
+        return dumps(pair.to_dict())
+
+    if tuple(PairMatch(a="", b="", similarity=0.0, structural=0.0).to_dict()) != _LEAN_KEYS:
+        return full
+
+    def encode(pair: PairMatch) -> str:
+        if pair.fragments or pair.semantic is not None:
+            return full(pair)
+        return (
+            f'{{"a": {name(pair.a)}, "b": {name(pair.b)}, "similarity": {round(pair.similarity, 6)!r}, '
+            f'"structural": {round(pair.structural, 6)!r}, "semantic": null, "fragments": []}}'
+        )
+
+    return encode
+
+
+def write_json(report: Report, out: TextIO) -> None:
+    """The report's compact JSON written to `out` as it is encoded, pairs in chunks.
+
+    `--min-similarity 0` on a 2,000-submission class lists two million pairs: building
+    one dict of them all and one string of it (hundreds of MB each) would cost more
+    than the scan itself. The output is byte-for-byte `json.dumps(report.to_dict())`.
+    """
+    head = Report(
+        files=report.files, pairs=[], skipped=report.skipped,
+        model_version=report.model_version, settings=report.settings,
+    ).to_dict()  # fmt: skip
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    out.write("{")
+    for n, key in enumerate(head):
+        out.write(", " if n else "")
+        out.write(dumps(key) + ": ")
+        if key != "pairs":
+            out.write(dumps(head[key]))
+            continue
+        out.write("[")
+        pairs = report.pairs
+        encode = _pair_encoder(dumps)
+        for start in range(0, len(pairs), _PAIRS_PER_WRITE):
+            chunk = ", ".join(encode(p) for p in pairs[start : start + _PAIRS_PER_WRITE])
+            out.write((", " if start else "") + chunk)
+        out.write("]")
+    out.write("}\n")
 
 
 def _fragment_lines(pair: PairMatch) -> Text:

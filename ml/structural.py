@@ -61,6 +61,13 @@ DEFAULT_WINDOW = 8
 PRINT_VERSION = 2
 # Reported pairs carry at most this many fragments (largest first).
 MAX_FRAGMENTS = 50
+# Fragments (matched line ranges) are computed only for pairs scoring at least this,
+# and for at most MAX_FRAGMENT_PAIRS of them (the most similar first); every other
+# pair is listed with `fragments: []`. Below this score a pair's shared runs are
+# common idioms, not evidence, and computing fragments for the ~N^2/2 pairs that
+# `--min-similarity 0` lists dominated the whole scan (2,000 files: minutes, GBs).
+FRAGMENTS_FROM = 0.2
+MAX_FRAGMENT_PAIRS = 10_000
 
 
 def file_label(submission: str, path: str) -> str:
@@ -267,11 +274,15 @@ def compare_prints(
     min_similarity: float = 0.0,
     top: int | None = None,
     fragments: bool = True,
+    fragments_from: float = FRAGMENTS_FROM,
+    max_fragment_pairs: int = MAX_FRAGMENT_PAIRS,
 ) -> list[PairMatch]:
     """Score every pair of submissions that shares counted fingerprints; most similar first.
 
     `min_similarity` <= 0 lists every pair, including pairs that share nothing (score 0).
-    `top` keeps only the N most similar pairs (fragments are only computed for those).
+    `top` keeps only the N most similar pairs. Fragments are computed for the pairs
+    scoring at least `fragments_from` (at most `max_fragment_pairs` of them, most similar
+    first); the others carry an empty fragment list.
     `semantic` is left None and `similarity` equals `structural`: a later stage blends in
     the neural score.
     """
@@ -299,35 +310,43 @@ def compare_prints(
             sides[i] = Side.build([(file_label(p.name, f.path), f.prints) for f in p.files], ignored, p.k)
         return sides[i]
 
+    names = [p.name for p in prints]
+    order_a = counts.a[order].tolist()
+    order_b = counts.b[order].tolist()
+    order_scores = scores[order].tolist()
+    floor = max(fragments_from, np.nextafter(0.0, 1.0))
+    n_framed = min(int(np.count_nonzero(scores[order] >= floor)), max(0, max_fragment_pairs)) if fragments else 0
     matches: list[PairMatch] = []
-    for i in order.tolist():
-        ia, ib = int(counts.a[i]), int(counts.b[i])
-        a, b = prints[ia], prints[ib]
-        score = float(scores[i])
-        frags = []
-        if fragments and score > 0:
-            frags = fragments_between(side(ia), side(ib))[:MAX_FRAGMENTS]
-        matches.append(PairMatch(a=a.name, b=b.name, similarity=score, structural=score, fragments=frags))
+    for rank, (ia, ib, score) in enumerate(zip(order_a, order_b, order_scores, strict=True)):
+        frags = fragments_between(side(ia), side(ib))[:MAX_FRAGMENTS] if rank < n_framed else []
+        matches.append(PairMatch(a=names[ia], b=names[ib], similarity=score, structural=score, fragments=frags))
     if min_similarity <= 0 and (top is None or len(matches) < top):
-        matches.extend(_unrelated_pairs(prints, counts.a, counts.b, limit=None if top is None else top - len(matches)))
+        limit = None if top is None else top - len(matches)
+        matches.extend(_unrelated_pairs(names, counts.a, counts.b, limit=limit))
     return matches
 
 
 def _unrelated_pairs(
-    prints: Sequence[SubmissionPrint], linked_a: np.ndarray, linked_b: np.ndarray, limit: int | None
+    names: Sequence[str], linked_a: np.ndarray, linked_b: np.ndarray, limit: int | None
 ) -> Iterable[PairMatch]:
-    """Pairs that share no counted fingerprint, score 0 (only when every pair is asked for)."""
-    n = len(prints)
-    linked_keys = set((linked_a * n + linked_b).tolist())
+    """Pairs that share no counted fingerprint, score 0 (only when every pair is asked for).
+
+    Found row by row with a boolean mask, so listing every pair of a 2,000-submission
+    class does not loop over two million pairs in Python.
+    """
+    n = len(names)
+    order = np.lexsort((linked_b, linked_a))
+    linked_a, linked_b = linked_a[order], linked_b[order]
+    row_starts = np.searchsorted(linked_a, np.arange(n + 1))
     produced = 0
-    for i in range(n):
-        for j in range(i + 1, n):
-            if i * n + j in linked_keys:
-                continue
+    for i in range(n - 1):
+        free = np.ones(n - i - 1, dtype=bool)
+        free[linked_b[row_starts[i] : row_starts[i + 1]] - i - 1] = False
+        for j in (np.nonzero(free)[0] + i + 1).tolist():
             if limit is not None and produced >= limit:
                 return
             produced += 1
-            yield PairMatch(a=prints[i].name, b=prints[j].name, similarity=0.0, structural=0.0)
+            yield PairMatch(a=names[i], b=names[j], similarity=0.0, structural=0.0)
 
 
 def compare(

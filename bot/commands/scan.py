@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot.cli import UsageError
 from bot.reports import FORMATS as REPORT_FORMATS
 from bot.reports.cli import add_report_arguments, write_report
-from ml.structural import DEFAULT_K, DEFAULT_WINDOW
+from ml.structural import DEFAULT_K, DEFAULT_WINDOW, FRAGMENTS_FROM, MAX_FRAGMENT_PAIRS
 
 DEFAULT_MIN_SIMILARITY = 0.2
 PROGRESS_FROM = 50  # submissions: below this a scan finishes before a bar is worth drawing
@@ -28,12 +28,15 @@ Ruby, PHP; other languages through Pygments), so renamed identifiers, changed
 literals, comments and reformatting do not hide a copy. Nothing is ever executed.
 """
 
-EPILOG = """\
+EPILOG = f"""\
 similarity:
   0..1 per pair: the mean of the pair's overlap (shared fingerprints over both sides'
   fingerprints) and its containment (the share of the smaller side found in the
   other), so padding a copy with junk does not hide it. Fragments give the matched
   line ranges on both sides. A high score flags a pair for review; it is not proof.
+  Fragments are computed for pairs with similarity >= {FRAGMENTS_FROM} (at most the {MAX_FRAGMENT_PAIRS:,}
+  most similar); lower pairs, listed with --min-similarity below that, have
+  "fragments": [] (the JSON's settings say so under fragments_from).
 
 skipped files:
   binary files, files over --max-file-size, text that is not UTF-8, files that are
@@ -146,8 +149,42 @@ def register(subparsers: Any) -> None:
         metavar="BYTES",
         help="skip files larger than this (default 1000000)",
     )
+    model = parser.add_argument_group("model (AI-risk per file, semantic score per pair)")
+    model.add_argument(
+        "--model",
+        metavar="DIR",
+        help="dual-head model directory (default: $CODEGUARD_MODEL_DIR, else models/default when it holds "
+        "a trained model; without one the scan is structural only)",
+    )
+    model.add_argument(
+        "--no-model",
+        action="store_true",
+        help="structural similarity only: no AI-risk scores, no semantic score (fast on large classes)",
+    )
     add_report_arguments(parser)
     parser.set_defaults(func=run)
+
+
+def _detector(args: argparse.Namespace, stderr: Console) -> Any | None:
+    """The model for this scan, or None: an explicit --model must load, the default may be absent."""
+    if args.no_model:
+        return None
+    from ml.inference import InferenceError, default_model_dir, get_detector
+
+    explicit = args.model is not None
+    directory = Path(args.model) if explicit else default_model_dir()
+    if not (directory / "config.json").is_file():
+        if explicit:
+            raise UsageError(f"--model {args.model}: no trained model there (config.json missing)")
+        stderr.print(f"[dim]no trained model at {directory}: structural similarity only[/dim]")
+        return None
+    try:
+        return get_detector(directory)
+    except InferenceError as exc:
+        if explicit:
+            raise UsageError(f"--model {args.model}: {exc}") from None
+        stderr.print(f"[yellow]model at {directory} not loaded ({exc}): structural similarity only[/yellow]")
+        return None
 
 
 def _progress(total: int, stderr: Console) -> Progress:
@@ -165,7 +202,7 @@ def _progress(total: int, stderr: Console) -> Progress:
 def run(args: argparse.Namespace) -> int:
     from bot.analysis import AnalysisOptions, analyze
     from bot.loader import DEFAULT_MAX_BYTES, load_base, load_submissions
-    from bot.render import render_json, render_text
+    from bot.render import render_text, write_json
 
     max_bytes = args.max_file_size or DEFAULT_MAX_BYTES
     loaded = load_submissions(args.dirs, max_bytes=max_bytes)
@@ -178,14 +215,17 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.out}: folder {out_dir} does not exist")
     # A pair above --fail-over must be seen even when it is below --min-similarity.
     floor = args.min_similarity if args.fail_over is None else min(args.min_similarity, args.fail_over)
+    stderr = Console(stderr=True)
+    detector = _detector(args, stderr)
     options = AnalysisOptions(
         k=args.k,
         window=args.window,
         max_share=args.max_share,
         min_similarity=floor,
         top=args.top,
+        detector=detector,
+        ai=detector is not None,
     )
-    stderr = Console(stderr=True)
     with _progress(len(loaded.submissions), stderr) as bar:
         task = bar.add_task("fingerprinting", total=len(loaded.submissions))
         report = analyze(
@@ -197,17 +237,20 @@ def run(args: argparse.Namespace) -> int:
         )
 
     failed = args.fail_over is not None and any(p.similarity > args.fail_over for p in report.pairs)
-    report.pairs = [p for p in report.pairs if p.similarity >= args.min_similarity]
+    if floor < args.min_similarity:
+        report.pairs = [p for p in report.pairs if p.similarity >= args.min_similarity]
     report.settings["min_similarity"] = args.min_similarity
+    report.settings["fragments_from"] = FRAGMENTS_FROM
+    report.settings["max_fragment_pairs"] = MAX_FRAGMENT_PAIRS
 
     if args.format in REPORT_FORMATS:
         write_report(args, report, loaded.submissions, base=base)
     elif args.format == "json":
-        payload = render_json(report)
         if args.out:
-            Path(args.out).write_text(payload, encoding="utf-8")
+            with open(args.out, "w", encoding="utf-8") as handle:
+                write_json(report, handle)
         else:
-            sys.stdout.write(payload)
+            write_json(report, sys.stdout)
     elif args.out:
         with open(args.out, "w", encoding="utf-8") as handle:
             render_text(report, Console(file=handle, width=160, no_color=True), rows=args.top)

@@ -111,6 +111,8 @@ def test_json_contract_via_console_script(klass: Path, tmp_path: Path) -> None:
     assert (top["a"], top["b"]) == ("alice.java", "bob")
     assert top["similarity"] > 0.9
     assert top["fragments"][0]["a_lines"][0] <= 5 and top["fragments"][0]["a_lines"][1] >= 18
+    floor = data["settings"]["fragments_from"]
+    assert all(p["fragments"] == [] for p in data["pairs"] if p["similarity"] < floor), "documented gating"
     assert {f["path"] for f in data["files"]} == {"alice.java", "bob/Main.java", "carol.py"}
     skipped = {s["path"]: s["reason"] for s in data["skipped"]}
     assert "binary" in skipped["photo.java"]
@@ -167,3 +169,24 @@ def test_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "grace.c" in out and "ivan.c" in out and "dave" in out and "erin" in out
+
+
+def test_streamed_json_equals_plain_json() -> None:
+    import io
+
+    from bot.render import render_json, write_json
+    from ml.submission import Fragment, PairMatch, Report, Skipped
+
+    pairs = [
+        PairMatch("a", "b", 0.91234567, 0.91234567, fragments=[Fragment("a", (1, 4), "b", (2, 5))]),
+        PairMatch("a", 'c "q"', 0.5, 0.25, semantic=0.75),
+        *[PairMatch(f"s{i}", "zé", i / 7, i / 7) for i in range(12_000)],
+    ]
+    report = Report(pairs=pairs, skipped=[Skipped("x", "binary")], settings={"k": 20})
+    buffer = io.StringIO()
+    write_json(report, buffer)
+    assert buffer.getvalue() == json.dumps(report.to_dict(), ensure_ascii=False) + "\n"
+    assert render_json(report) == buffer.getvalue()
+    assert json.loads(render_json(report, indent=2)) == report.to_dict()
+    empty = Report()
+    assert json.loads(render_json(empty)) == empty.to_dict()

@@ -153,3 +153,37 @@ def test_score_formula() -> None:
     s = pair_scores(np.array([5]), np.array([5]), np.array([10]), np.array([40]))[0]
     assert s == pytest.approx(0.5 * (10 / 50 + 0.5))
     assert pair_scores(np.array([0]), np.array([0]), np.array([0]), np.array([0]))[0] == 0.0
+
+
+def test_fragments_only_above_floor_and_capped() -> None:
+    subs = [
+        sub("a.py", ("a.py", COPY)),
+        sub("b.py", ("b.py", RENAMED_COPY)),
+        sub("c.py", ("c.py", COPY.split("\n\n\n")[0] + "\n" + STARTER)),
+        sub("d.py", ("d.py", STARTER + SOLUTION_B)),
+    ]
+    prints = [fingerprint_submission(s, k=5, window=2) for s in subs]
+    every = compare_prints(prints, min_similarity=0, fragments_from=0.0)
+    assert len(every) == 6
+    framed = {(p.a, p.b) for p in every if p.fragments}
+    assert len(framed) >= 2, "with no floor every sharing pair gets fragments"
+    floor = sorted(p.similarity for p in every if p.fragments)[-2]
+    gated = compare_prints(prints, min_similarity=0, fragments_from=floor)
+    assert [(p.a, p.b, p.similarity) for p in gated] == [(p.a, p.b, p.similarity) for p in every]
+    assert all(bool(p.fragments) == (p.similarity >= floor) for p in gated)
+    capped = compare_prints(prints, min_similarity=0, fragments_from=0.0, max_fragment_pairs=1)
+    assert [bool(p.fragments) for p in capped] == [True] + [False] * 5, "only the most similar pair"
+    assert capped[0].fragments == every[0].fragments
+
+
+def test_every_pair_listed_once_including_unrelated() -> None:
+    # 7 submissions: a cluster of copies plus unrelated programs that share nothing
+    texts = [COPY, RENAMED_COPY, COPY, STARTER + SOLUTION_A, "x = 1\n", "while True:\n    break\n", "pass\n"]
+    subs = [sub(f"s{i}.py", (f"s{i}.py", t)) for i, t in enumerate(texts)]
+    pairs = compare(subs, min_similarity=0)
+    keys = [(p.a, p.b) for p in pairs]
+    assert len(keys) == len(set(keys)) == 21
+    assert all(a < b for a, b in keys)
+    assert any(p.similarity == 0.0 for p in pairs)
+    limited = compare(subs, min_similarity=0, top=10)
+    assert [(p.a, p.b) for p in limited] == keys[:10]
