@@ -61,6 +61,13 @@ if __name__ == "__main__":
 """
 
 
+@pytest.fixture(autouse=True)
+def structural_only(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests pin the structural contract: point the default model at an empty folder so a
+    shipped model never slows them down (tests/bot/test_analysis.py covers the model stage)."""
+    monkeypatch.setenv("CODEGUARD_MODEL_DIR", str(tmp_path_factory.mktemp("no-model")))
+
+
 @pytest.fixture()
 def klass(tmp_path: Path) -> Path:
     root = tmp_path / "class"
