@@ -56,6 +56,8 @@ class TrainConfig:
     # Epochs of fitting the style-only path on the whole training set before the encoder stages
     # (features only: seconds of CPU); 0 = skip.
     style_pretrain_epochs: int = 40
+    # Share of training examples whose stylometric input is hidden (see ModelConfig.style_dropout).
+    style_dropout: float = 0.0
     lora: bool = True
     lora_r: int = 16
     lora_alpha: int = 32
@@ -81,7 +83,6 @@ class TrainConfig:
     patience: int = 2
     seed: int = 13
     amp: bool = True  # only takes effect on CUDA
-    num_workers: int = 0
     eval_batch_size: int = 32
 
     # --- data ----------------------------------------------------------------------------
@@ -142,6 +143,8 @@ class TrainConfig:
             raise ConfigError("at least one of lambda_contrastive, lambda_classification must be > 0")
         if self.embedding_dim < 1:
             raise ConfigError("embedding_dim must be >= 1")
+        if not 0 <= self.style_dropout < 1:
+            raise ConfigError("style_dropout must be in [0, 1)")
         if not 0 <= self.augment_prob <= 1:
             raise ConfigError("augment_prob must be in [0, 1]")
         if any(v < 0 for v in self.pair_mix.values()):
@@ -250,7 +253,8 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         if f.name in {"use_wandb", "resume", "start_epoch"}:
             continue  # added explicitly below with friendlier help
         if typ is bool:
-            parser.add_argument(*names, dest=f.name, default=None, action=argparse.BooleanOptionalAction)
+            parser.add_argument(flag, dest=f.name, default=None, action=argparse.BooleanOptionalAction,
+                                help=f"config key {f.name}")
         else:
             parser.add_argument(
                 *names, dest=f.name, default=None, metavar=f.name.upper(), help=f"config key {f.name}"

@@ -53,6 +53,10 @@ class ModelConfig:
     style_features: bool = False
     style_feature_names: list[str] = field(default_factory=list)
     style_head_hidden: int = 64  # 0 = no separate style-only path
+    # Training only: the share of examples whose stylometric input is hidden from the classifier
+    # (zeroed z-scores, no style-path logit), so the encoder path must learn to decide alone
+    # instead of leaning on the strong, cheap style prior.
+    style_dropout: float = 0.0
     lora: bool = True
     lora_r: int = 16
     lora_alpha: int = 32
@@ -255,9 +259,14 @@ class DualHeadCodeModel(nn.Module):
             if style.shape[-1] != n_style:
                 raise ValueError(f"style has {style.shape[-1]} features, the model expects {n_style}")
             z = self.standardise_style(style).to(pooled.dtype)
+            keep = None
+            if self.training and self.config.style_dropout > 0:
+                keep = (torch.rand(z.shape[0], 1, device=z.device) >= self.config.style_dropout).to(z.dtype)
+                z = z * keep
             logit = self.classifier(torch.cat([pooled, z], dim=-1)).squeeze(-1)
             if self.style_head is not None:
-                logit = logit + self.style_head(z).squeeze(-1)
+                style_logit = self.style_head(z).squeeze(-1)
+                logit = logit + (style_logit * keep.squeeze(-1) if keep is not None else style_logit)
             return logit
         return self.classifier(pooled).squeeze(-1)
 
@@ -353,6 +362,7 @@ def model_config_from_train(cfg: Any, style_feature_names: list[str] | None = No
         style_features=bool(cfg.style_features and style_feature_names),
         style_feature_names=list(style_feature_names or []) if cfg.style_features else [],
         style_head_hidden=cfg.style_head_hidden,
+        style_dropout=cfg.style_dropout,
         lora=cfg.lora,
         lora_r=cfg.lora_r,
         lora_alpha=cfg.lora_alpha,

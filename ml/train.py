@@ -238,6 +238,7 @@ class Trainer:
         command: str = "",
     ) -> None:
         self.cfg = cfg
+        self.t_start = time.time()
         # How the run was started, for the model card; training_history.json has the full config.
         self.command = command or "ml.train.Trainer(config in training_history.json)"
         seed_everything(cfg.seed)
@@ -560,7 +561,6 @@ class Trainer:
 
     def train(self) -> dict[str, Any]:
         cfg = self.cfg
-        t0 = time.time()
         if self.is_main:
             log(
                 f"Training on {self.device} ({self.accelerator.num_processes} process(es)); "
@@ -645,7 +645,7 @@ class Trainer:
                 if self.is_main:
                     log(f"Early stopping: no ROC-AUC gain for {stale} epoch(s)")
                 break
-        wall = time.time() - t0
+        wall = time.time() - self.t_start  # includes data loading and the style prior
         result: dict[str, Any] = {
             "best_epoch": self.best_epoch,
             "best_val_roc_auc": self.best_auc,

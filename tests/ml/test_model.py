@@ -208,5 +208,28 @@ def test_shipped_default_model_loads_on_the_packaged_minilm() -> None:
     with torch.no_grad():
         emb, logit = model(enc["input_ids"], enc["attention_mask"], style)
     assert emb.shape == (1, 256) and torch.isfinite(logit).all()
-    for name in ("thresholds.json", "training_history.json", "README.md", "vocab.txt"):
+    for name in ("thresholds.json", "training_history.json", "README.md", "tokenizer.json"):
         assert (root / name).is_file(), name
+
+
+def test_style_dropout_only_in_training(backbone_dir: Path) -> None:
+    import dataclasses
+
+    base = make(backbone_dir)
+    m = DualHeadCodeModel(dataclasses.replace(base.config, style_dropout=0.5))
+    m.load_state_dict(base.state_dict())
+    ids, mask, s = batch(64)
+    m.eval()
+    _, l1 = m(ids, mask, s)
+    _, l2 = m(ids, mask, s)
+    torch.testing.assert_close(l1, l2)  # no randomness at inference
+    torch.testing.assert_close(l1, base.eval()(ids, mask, s)[1])
+    torch.manual_seed(0)
+    m.eval()
+    m.training = True  # style dropout on; ordinary dropout (submodules) stays off
+    _, lt = m(ids, mask, s)
+    pooled = m.pool(ids, mask)
+    hidden = m.classifier(torch.cat([pooled, torch.zeros_like(s)], dim=-1)).squeeze(-1)
+    dropped = torch.isclose(lt, hidden, atol=1e-6)
+    assert 10 < int(dropped.sum()) < 54  # about half of the 64 rows see no style at all
+    assert torch.allclose(lt[~dropped], l1[~dropped], atol=1e-5)
