@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -197,9 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.time() - started
 
     body = [
-        f"Command: `python -m benchmarks.eval_similarity --write-blend` (model `{detector.model_version}`, "
-        f"{time.strftime('%Y-%m-%d')}, {elapsed:.0f} s on the 2-core machine). Each labelled pair of "
-        "`../shared/data/plagiarism/dev.jsonl` is scored on its own. `combined` = "
+        f"Command: `python -m benchmarks.eval_similarity {' '.join(argv if argv is not None else sys.argv[1:])}` "
+        f"(model `{detector.model_version}`, "
+        f"{time.strftime('%Y-%m-%d')}, {elapsed:.0f} s on the 2-core machine). {len(dev)} labelled pairs of "
+        "`../shared/data/plagiarism/dev.jsonl`, each scored on its own. `combined` = "
         f"{blend.describe()}, fitted on {blend.fitted_on} (never on dev). Blend: {wrote}.",
         "",
         markdown_table(["source", "pos", "neg", "structural", "semantic", "combined"], rows),
