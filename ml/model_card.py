@@ -77,7 +77,9 @@ def write_model_card(
         f"\nReproduce: `{command or 'python -m ml.train (config: training_history.json)'}` (wall time of this run: {wall_seconds / 60:.1f} min on the machine that "
         "trained it).\n"
     )
-    add("## Metrics on dev (aigen/dev.jsonl, first window of each file)\n")
+    scored = best.get("scored_with") if best else None
+    add(f"## Metrics on dev (aigen/dev.jsonl, {best.get('dev_files', '') if best else ''} files"
+        f"{', scored as served: ' + scored if scored else ', first window of each file'})\n")
     prior = best.get("style_prior") if best else None
     if prior and "style_prior_dev_roc_auc" in prior:
         add(f"- Stylometric path alone after its pre-fit (before any encoder training): ROC-AUC "
@@ -98,9 +100,10 @@ def write_model_card(
             )
         ps = best.get("per_source", {})
         if ps:
-            add("\n| source | n | ROC-AUC | accuracy |\n|---|---:|---:|---:|")
+            add("\n| source | n | human | ROC-AUC | TPR@1%FPR | accuracy |\n|---|---:|---:|---:|---:|---:|")
             for src, m in ps.items():
-                add(f"| {src} | {m['n']} | {_fmt(m['roc_auc'])} | {_fmt(m['accuracy'])} |")
+                add(f"| {src} | {m['n']} | {m.get('n_human', '')} | {_fmt(m['roc_auc'])} | "
+                    f"{_fmt(m.get('tpr_at_1fpr', float('nan')))} | {_fmt(m['accuracy'])} |")
     pl = best.get("per_language", {}) if best else {}
     if pl:
         add("\n| language | n | human | ROC-AUC | accuracy |\n|---|---:|---:|---:|---:|")
@@ -120,6 +123,8 @@ def write_model_card(
             "selected the epoch, so they are optimistic for new data."
         )
     add("\n## Training history\n")
+    add("Per-epoch validation (model selection) used the first window of each file of a fixed dev subset "
+        "(`dev_limit`), to save CPU time; the numbers above are the selected epoch on all of dev.\n")
     add(
         "| epoch | stage | train loss | contrastive | classification | val ROC-AUC | val TPR@1%FPR |\n|---:|---|---:|---:|---:|---:|---:|"
     )

@@ -92,6 +92,30 @@ def safe_auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float(roc_auc_score(labels, scores))
 
 
+def classification_metrics(probs: np.ndarray, labels: np.ndarray, rows: Sequence[CodeExample]) -> dict[str, Any]:
+    """ROC-AUC, accuracy at 0.5, TPR at 1%/5% FPR, overall and per source and language."""
+    out: dict[str, Any] = {
+        "val_roc_auc": safe_auc(labels, probs),
+        "val_accuracy": float(((probs > 0.5).astype(int) == labels).mean()),
+        "val_tpr_at_1fpr": tpr_at_fpr(probs, labels, 0.01),
+        "val_tpr_at_5fpr": tpr_at_fpr(probs, labels, 0.05),
+    }
+    for key, attr in (("per_source", "source"), ("per_language", "language")):
+        groups = np.array([getattr(e, attr) for e in rows])
+        table: dict[str, dict[str, float]] = {}
+        for g in sorted(set(groups.tolist())):
+            m = groups == g
+            table[g] = {
+                "n": int(m.sum()),
+                "n_human": int((labels[m] == 0).sum()),
+                "roc_auc": safe_auc(labels[m], probs[m]),
+                "accuracy": float(((probs[m] > 0.5).astype(int) == labels[m]).mean()),
+                "tpr_at_1fpr": tpr_at_fpr(probs[m], labels[m], 0.01),
+            }
+        out[key] = table
+    return out
+
+
 class WandbLogger:
     """Weights & Biases when asked for and installed; a plain message otherwise."""
 
@@ -239,6 +263,7 @@ class Trainer:
     ) -> None:
         self.cfg = cfg
         self.t_start = time.time()
+        self.elapsed_before = 0.0  # wall time of the run segments before a --resume
         # How the run was started, for the model card; training_history.json has the full config.
         self.command = command or "ml.train.Trainer(config in training_history.json)"
         seed_everything(cfg.seed)
@@ -423,40 +448,14 @@ class Trainer:
             embs.append(emb.float().cpu().numpy())
         return np.concatenate(probs), np.concatenate(embs)
 
-    def validate(self, full: bool = False) -> dict[str, Any]:
-        dev = self.data.dev_full if full else self.data.dev
+    def validate(self) -> dict[str, Any]:
+        """Per-epoch selection metrics: first window of each file of the (sub)set dev."""
+        dev = self.data.dev
         probs, _ = self.predict(dev)
         labels = np.array([e.label for e in dev])
         logits = torch.logit(torch.from_numpy(probs).double().clamp(1e-7, 1 - 1e-7))
         l_cls = float(classification_loss(logits, torch.from_numpy(labels)))
-        out: dict[str, Any] = {
-            "val_classification": l_cls,
-            "val_roc_auc": safe_auc(labels, probs),
-            "val_accuracy": float(((probs > 0.5).astype(int) == labels).mean()),
-            "val_tpr_at_1fpr": tpr_at_fpr(probs, labels, 0.01),
-            "val_tpr_at_5fpr": tpr_at_fpr(probs, labels, 0.05),
-        }
-        per_source: dict[str, dict[str, float]] = {}
-        srcs = np.array([e.source for e in dev])
-        for src in sorted(set(srcs)):
-            m = srcs == src
-            per_source[src] = {
-                "n": int(m.sum()),
-                "roc_auc": safe_auc(labels[m], probs[m]),
-                "accuracy": float(((probs[m] > 0.5).astype(int) == labels[m]).mean()),
-            }
-        out["per_source"] = per_source
-        per_language: dict[str, dict[str, float]] = {}
-        langs = np.array([e.language for e in dev])
-        for lang in sorted(set(langs)):
-            m = langs == lang
-            per_language[lang] = {
-                "n": int(m.sum()),
-                "n_human": int((labels[m] == 0).sum()),
-                "roc_auc": safe_auc(labels[m], probs[m]),
-                "accuracy": float(((probs[m] > 0.5).astype(int) == labels[m]).mean()),
-            }
-        out["per_language"] = per_language
+        out: dict[str, Any] = {"val_classification": l_cls, **classification_metrics(probs, labels, dev)}
         l_con = 0.0
         if self.data.val_pairs:
             pairs = self.data.val_pairs
@@ -488,6 +487,34 @@ class Trainer:
             out["heldout_tpr_at_1fpr"] = tpr_at_fpr(hp, hl, 0.01)
         return out
 
+    def served_dev_metrics(self) -> dict[str, Any]:
+        """Score the whole dev set with the saved best model exactly as it will be served
+        (ml.inference: every window of a long file, aggregated), and calibrate the risk
+        thresholds on those scores; per-epoch selection used first windows only (CPU time)."""
+        from ml.calibration import calibrate, save_thresholds
+        from ml.inference import CodeDetectorInference
+
+        out = Path(self.cfg.output_dir)
+        dev = self.data.dev_full
+        log(f"Scoring the best epoch ({self.best_epoch}) on all {len(dev)} dev files as served (windowed)")
+        det = CodeDetectorInference(out, device=str(self.device), batch_size=self.cfg.eval_batch_size)
+        probs = np.asarray(det.score([e.code for e in dev], [e.language for e in dev]), dtype=np.float64)
+        labels = np.array([e.label for e in dev])
+        metrics = classification_metrics(probs, labels, dev)
+        scored_with = f"ml.inference (torch), windows of {det.max_length} tokens, aggregation {det.aggregation}"
+        metrics.update({"epoch": self.best_epoch, "scored_with": scored_with, "dev_files": len(dev)})
+        if self.data.val_pairs:
+            ea = det.embed([p.a.code for p, _ in self.data.val_pairs], [p.a.language for p, _ in self.data.val_pairs])
+            eb = det.embed([p.b.code for p, _ in self.data.val_pairs], [p.b.language for p, _ in self.data.val_pairs])
+            metrics["val_pair_roc_auc"] = safe_auc(np.array([lab for _, lab in self.data.val_pairs]), (ea * eb).sum(axis=1))
+        cal = calibrate(probs, labels)
+        save_thresholds(out, cal, extra={"calibrated_on": self.cfg.aigen_dev, "scored_with": scored_with,
+                                         "epoch": self.best_epoch})
+        log(f"Dev (all {len(dev)}, served): ROC-AUC: {metrics['val_roc_auc']:.4f}, "
+            f"Accuracy: {metrics['val_accuracy']:.4f}, TPR@1%FPR: {metrics['val_tpr_at_1fpr']:.4f}, "
+            f"TPR@5%FPR: {metrics['val_tpr_at_5fpr']:.4f}")
+        return metrics
+
     # ------------------------------------------------------------------------ checkpoints
     def save_checkpoint(self, epoch: int) -> Path | None:
         if not self.is_main:
@@ -511,6 +538,8 @@ class Trainer:
             "history": self.history,
             "best_auc": self.best_auc,
             "best_epoch": self.best_epoch,
+            "style_prior": self.style_report,
+            "elapsed_seconds": time.time() - self.t_start + self.elapsed_before,
             "config": self.cfg.to_dict(),
         }
         path = d / CHECKPOINT_FILE
@@ -536,6 +565,8 @@ class Trainer:
         self.best_auc = float(state.get("best_auc", -1.0))
         self.best_epoch = int(state.get("best_epoch", -1))
         self.global_step = int(state.get("global_step", 0))
+        self.style_report = dict(state.get("style_prior", {})) or self.style_report
+        self.elapsed_before = float(state.get("elapsed_seconds", 0.0))
         self.start_epoch = int(state["epoch"]) + 1
         log(f"Resumed from {p} (epoch {state['epoch'] + 1} done); continuing at epoch {self.start_epoch + 1}")
 
@@ -645,29 +676,19 @@ class Trainer:
                 if self.is_main:
                     log(f"Early stopping: no ROC-AUC gain for {stale} epoch(s)")
                 break
-        wall = time.time() - self.t_start  # includes data loading and the style prior
+        # includes data loading, the style prior and, after --resume, the earlier segments
+        wall = time.time() - self.t_start + self.elapsed_before
         result: dict[str, Any] = {
             "best_epoch": self.best_epoch,
             "best_val_roc_auc": self.best_auc,
             "wall_seconds": round(wall, 1),
         }
-        if self.is_main and self.best_epoch > 0 and len(self.data.dev) < len(self.data.dev_full):
-            log(f"Measuring the best epoch ({self.best_epoch}) on the whole dev set ({len(self.data.dev_full)} files)")
-            best = DualHeadCodeModel.from_pretrained(self.cfg.output_dir).to(self.device)
-            current = self.raw_model.state_dict()
-            self.raw_model.load_state_dict(best.state_dict())
-            metrics = self.validate(full=True)
-            metrics["epoch"] = self.best_epoch
-            self.save_best(metrics)
-            self.raw_model.load_state_dict(current)
+        if self.is_main and self.best_epoch > 0:
+            metrics = self.served_dev_metrics()
             self.best_metrics = {k: v for k, v in metrics.items() if not k.startswith("_")}
             result["dev_roc_auc"] = metrics["val_roc_auc"]
             result["dev_tpr_at_1fpr"] = metrics["val_tpr_at_1fpr"]
-            log(f"Dev (all {len(self.data.dev_full)}): ROC-AUC: {metrics['val_roc_auc']:.4f}, "
-                f"Accuracy: {metrics['val_accuracy']:.4f}, TPR@1%FPR: {metrics['val_tpr_at_1fpr']:.4f}")
-        elif self.is_main and self.best_epoch > 0:
-            result["dev_roc_auc"] = self.best_auc
-            result["dev_tpr_at_1fpr"] = getattr(self, "best_metrics", {}).get("val_tpr_at_1fpr")
+            result["dev_scored_with"] = metrics["scored_with"]
         if self.is_main:
             self._write_history(extra=result)
             if self.best_epoch > 0:

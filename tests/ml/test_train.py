@@ -95,6 +95,8 @@ def test_training_writes_a_loadable_model_with_card_and_thresholds(tiny_setup, t
     prior = hist["style_prior"]
     assert 0.0 <= prior["style_prior_dev_roc_auc"] <= 1.0 and prior["style_prior_seconds"] >= 0
     thr = json.loads((out / "thresholds.json").read_text())
+    assert thr["scored_with"].startswith("ml.inference")  # calibrated on served (windowed) scores
+    assert result["dev_scored_with"] == thr["scored_with"]
     assert thr["levels"]["high"]["threshold"] >= thr["levels"]["medium"]["threshold"]
     card = (out / "README.md").read_text()
     assert "never proof" in card and "ROC-AUC" in card and "measured FPR" in card
@@ -135,6 +137,8 @@ def test_resume_continues_from_the_checkpoint(tiny_setup, tmp_path, capsys) -> N
     assert "Epoch 1/2" not in log and "Epoch 2/2" in log
     hist = json.loads((Path(cfg.output_dir) / "training_history.json").read_text())
     assert [h["epoch"] for h in hist["epochs"]] == [1, 2]
+    assert "style_prior_dev_roc_auc" in hist["style_prior"]  # carried over from the first segment
+    assert trainer.elapsed_before > 0
 
 
 def test_wandb_missing_is_said_plainly(tiny_setup, tmp_path, capsys, monkeypatch) -> None:  # noqa: ANN001
