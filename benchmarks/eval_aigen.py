@@ -273,6 +273,9 @@ def section(results: dict[str, Any]) -> str:
         for n in names:
             short = results["short"][n]
             header += [f"{short} AUC", f"{short} TPR@1%", f"{short} FPR", f"{short} TPR"]
+        held = results.get("loso_model", {})
+        if held:
+            header += ["model AUC", "model TPR@1%", "model FPR", "model TPR"]
         sources = [r[0] for r in results["loso"][names[0]]]
         body = []
         for si, src in enumerate(sources):
@@ -281,13 +284,24 @@ def section(results: dict[str, Any]) -> str:
             for n in names:
                 _, _, _, a, own, fpr, tpr = results["loso"][n][si]
                 row += [fmt(a), fmt(own), fmt(fpr), fmt(tpr)]
+            if held:
+                h = held.get(src)
+                row += [fmt(h[k]) for k in ("roc_auc", "tpr_at_1fpr", "deployed_fpr", "deployed_tpr")] if h else ["–"] * 4
             body.append(row)
         mean_row = ["mean over sources", "", ""]
         for n in names:
             vals = np.array([r[3:] for r in results["loso"][n]], dtype=float)
             mean_row += [fmt(float(np.nanmean(vals[:, k]))) for k in range(4)]
+        if held:
+            mean_row += [""] * 4
         body.append(mean_row)
         lines += table(header, body)
+        for src, h in held.items():
+            lines.append(
+                f"\nModel columns: `{h['model']}`, trained by the shipped recipe with `--holdout-sources {src}` "
+                f"({src} kept out of training, epoch selection and threshold calibration; "
+                f"{h['human']} human of {h['files']} files, scored as served)."
+            )
     if results.get("importance"):
         lines += ["", "### Which stylometric features matter", ""]
         lines.append(
@@ -348,6 +362,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--no-write", action="store_true", help="print the section instead of writing docs")
+    ap.add_argument(
+        "--heldout-model",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a model trained with --holdout-sources S: its served numbers on S join the leave-one-source-out "
+        "table (read from DIR/training_history.json; repeatable)",
+    )
     ap.add_argument("--json-out", default=None, help="also dump raw results (and dev scores) here")
     ap.add_argument(
         "--write-thresholds",
@@ -505,6 +527,14 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
             results["loso"][b.name] = out
+
+    for held_dir in args.heldout_model:
+        hist = json.loads((Path(held_dir) / "training_history.json").read_text(encoding="utf-8"))
+        h = hist.get("heldout_served")
+        if not h:
+            raise SystemExit(f"{held_dir}: training_history.json has no heldout_served (train with --holdout-sources)")
+        for src in h["sources"]:
+            results.setdefault("loso_model", {})[src] = {**h, "model": held_dir}
 
     results["command"] = (
         "python -m benchmarks.eval_aigen"

@@ -27,6 +27,19 @@ PACKAGED_MINILM = "packaged:all-MiniLM-L6-v2"
 DEFAULT_DATA_DIR = "../shared/data"
 
 
+# Shared with ml.model.ModelConfig (one place for the adapter defaults).
+LORA_LAYERS: tuple[int, ...] = (3, 4, 5)
+# Every linear layer of a BERT block: attention projections and the feed-forward pair.
+LORA_TARGET_MODULES: tuple[str, ...] = (
+    "query",
+    "key",
+    "value",
+    "attention.output.dense",
+    "intermediate.dense",
+    "output.dense",
+)
+
+
 class ConfigError(ValueError):
     """A configuration value or file the user can fix."""
 
@@ -63,17 +76,8 @@ class TrainConfig:
     lora_alpha: int = 32
     lora_dropout: float = 0.05
     # Only the upper layers get adapters so that backward stops early (CPU training).
-    lora_layers: list[int] = field(default_factory=lambda: [3, 4, 5])
-    lora_target_modules: list[str] = field(
-        default_factory=lambda: [
-            "query",
-            "key",
-            "value",
-            "attention.output.dense",
-            "intermediate.dense",
-            "output.dense",
-        ]
-    )
+    lora_layers: list[int] = field(default_factory=lambda: list(LORA_LAYERS))
+    lora_target_modules: list[str] = field(default_factory=lambda: list(LORA_TARGET_MODULES))
     gradient_checkpointing: bool = False
 
     # --- schedule ------------------------------------------------------------------------

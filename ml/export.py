@@ -1,8 +1,8 @@
 """Export the dual-head model to ONNX (fp32, and int8 by dynamic quantisation) for CPU workers.
 
 Why: PyTorch on a 2-core worker is slow at 512 tokens; ONNX Runtime with fused attention and
-int8 weight matrices is several times faster and needs neither torch nor peft at serving
-time. LoRA adapters are merged into the base weights before export, so the graph is a
+int8 weight matrices is faster (measured: benchmarks/throughput.py) and needs neither torch nor
+peft at serving time. LoRA adapters are merged into the base weights before export, so the graph is a
 plain BERT plus the two heads.
 
 The graph: inputs input_ids [batch, seq] int64, attention_mask [batch, seq] int64 and, when
@@ -45,6 +45,11 @@ def _merged_model(model_dir: Path) -> Any:
         # peft's merge folds B @ A * scale into each adapted weight: same function, plain Linear layers.
         peft_model: Any = model.backbone
         model.backbone = peft_model.merge_and_unload()
+    # Eager attention exports as the plain MatMul/Softmax pattern that ONNX Runtime's transformer
+    # optimizer fuses into one Attention (QAttention after int8) op; the SDPA path exports with
+    # mask ops the fusion does not recognise, which left int8 slower than PyTorch fp32 here.
+    if hasattr(model.backbone, "set_attn_implementation"):
+        model.backbone.set_attn_implementation("eager")
     model.eval()
     return model
 
@@ -154,7 +159,14 @@ def export_onnx(
         # Fuse attention / layer norm / GELU for BERT-like graphs (ORT's transformer optimizer).
         from onnxruntime.transformers.optimizer import optimize_model
 
-        opt = optimize_model(str(raw), model_type="bert", num_heads=0, hidden_size=0, opt_level=1)
+        bcfg = model.backbone.config
+        opt = optimize_model(
+            str(raw),
+            model_type="bert",
+            num_heads=int(getattr(bcfg, "num_attention_heads", 0)),
+            hidden_size=int(getattr(bcfg, "hidden_size", 0)),
+            opt_level=1,
+        )
         opt.save_model_to_file(str(fp32))
         raw.unlink()
     else:

@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ml.config import PACKAGED_MINILM
+from ml.config import LORA_LAYERS, LORA_TARGET_MODULES, PACKAGED_MINILM
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -61,17 +61,8 @@ class ModelConfig:
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.05
-    lora_layers: list[int] = field(default_factory=lambda: [3, 4, 5])
-    lora_target_modules: list[str] = field(
-        default_factory=lambda: [
-            "query",
-            "key",
-            "value",
-            "attention.output.dense",
-            "intermediate.dense",
-            "output.dense",
-        ]
-    )
+    lora_layers: list[int] = field(default_factory=lambda: list(LORA_LAYERS))
+    lora_target_modules: list[str] = field(default_factory=lambda: list(LORA_TARGET_MODULES))
     pooling: str = "mean"
     text_format: str = "codetext-v1"  # ml.codetext.prepare; bump if that encoding changes
 

@@ -94,9 +94,18 @@ def write_model_card(
             add(
                 f"- Plagiarism dev pairs (cosine of the projection): ROC-AUC {_fmt(best['val_pair_roc_auc'])}"
             )
-        if "heldout_roc_auc" in best:
+        held = best.get("heldout")
+        if held:
             add(
-                f"- Held-out sources: ROC-AUC {_fmt(best['heldout_roc_auc'])}, TPR at 1% FPR {_fmt(best['heldout_tpr_at_1fpr'])}"
+                f"- Held-out sources ({', '.join(held['sources'])}: all {held['files']} train and dev files, "
+                f"{held['human']} human; scored as served): ROC-AUC {_fmt(held['roc_auc'])}, TPR at 1% FPR "
+                f"{_fmt(held['tpr_at_1fpr'])} (re-thresholded on their own humans); at the deployed `high` "
+                f"threshold, calibrated without them: FPR {_fmt(held['deployed_fpr'])}, TPR {_fmt(held['deployed_tpr'])}"
+            )
+        elif "heldout_roc_auc" in best:
+            add(
+                f"- Held-out sources (first window): ROC-AUC {_fmt(best['heldout_roc_auc'])}, "
+                f"TPR at 1% FPR {_fmt(best['heldout_tpr_at_1fpr'])}"
             )
         ps = best.get("per_source", {})
         if ps:

@@ -151,7 +151,9 @@ class TrainingData:
     def __init__(self, cfg: TrainConfig) -> None:
         self.cfg = cfg
         aigen = load_aigen(cfg.data_path(cfg.aigen_train), exclude_sources=cfg.holdout_sources)
-        self.dev_full = load_aigen(cfg.data_path(cfg.aigen_dev))
+        # A held-out source stays out of selection and calibration too: its numbers must be
+        # what a user on an unseen source would get, thresholds included.
+        self.dev_full = load_aigen(cfg.data_path(cfg.aigen_dev), exclude_sources=cfg.holdout_sources)
         self.dev = self.dev_full
         if cfg.dev_limit and len(self.dev) > cfg.dev_limit:
             # A fixed random subset for per-epoch selection (CPU time); the best epoch is then
@@ -160,7 +162,11 @@ class TrainingData:
             self.dev = rng.sample(self.dev, cfg.dev_limit)
         self.heldout: list[CodeExample] = []
         if cfg.holdout_sources:
-            self.heldout = load_aigen(cfg.data_path(cfg.aigen_train), only_sources=cfg.holdout_sources)
+            # Every row of the held-out sources, train and dev: as in the baselines' leave-one-source-out.
+            self.heldout = [
+                *load_aigen(cfg.data_path(cfg.aigen_train), only_sources=cfg.holdout_sources),
+                *load_aigen(cfg.data_path(cfg.aigen_dev), only_sources=cfg.holdout_sources),
+            ]
         rosetta: dict[str, list[CodeExample]] = {}
         if cfg.pair_mix.get("rosetta", 0) > 0 or cfg.rosetta_human_per_language > 0:
             rosetta = load_rosetta(cfg.data_path(cfg.rosetta), split="train")
@@ -508,12 +514,41 @@ class Trainer:
             eb = det.embed([p.b.code for p, _ in self.data.val_pairs], [p.b.language for p, _ in self.data.val_pairs])
             metrics["val_pair_roc_auc"] = safe_auc(np.array([lab for _, lab in self.data.val_pairs]), (ea * eb).sum(axis=1))
         cal = calibrate(probs, labels)
-        save_thresholds(out, cal, extra={"calibrated_on": self.cfg.aigen_dev, "scored_with": scored_with,
+        calibrated_on = self.cfg.aigen_dev
+        if self.cfg.holdout_sources:
+            calibrated_on += f" without {', '.join(self.cfg.holdout_sources)}"
+        save_thresholds(out, cal, extra={"calibrated_on": calibrated_on, "scored_with": scored_with,
                                          "epoch": self.best_epoch})
+        if self.data.heldout:
+            metrics["heldout"] = self.served_heldout_metrics(det, cal)
         log(f"Dev (all {len(dev)}, served): ROC-AUC: {metrics['val_roc_auc']:.4f}, "
             f"Accuracy: {metrics['val_accuracy']:.4f}, TPR@1%FPR: {metrics['val_tpr_at_1fpr']:.4f}, "
             f"TPR@5%FPR: {metrics['val_tpr_at_5fpr']:.4f}")
         return metrics
+
+    def served_heldout_metrics(self, det: Any, cal: dict[str, Any]) -> dict[str, Any]:
+        """The held-out sources scored as served: ranking (AUC, TPR at 1% FPR re-thresholded on
+        their own humans) and what the deployed `high` threshold, calibrated without them, does."""
+        from ml.calibration import rates_at_threshold
+
+        rows = self.data.heldout
+        log(f"Scoring the {len(rows)} files of held-out {', '.join(self.cfg.holdout_sources)} as served")
+        probs = np.asarray(det.score([e.code for e in rows], [e.language for e in rows]), dtype=np.float64)
+        labels = np.array([e.label for e in rows])
+        out: dict[str, Any] = {
+            "sources": list(self.cfg.holdout_sources),
+            "files": len(rows),
+            "human": int((labels == 0).sum()),
+            "roc_auc": safe_auc(labels, probs),
+            "tpr_at_1fpr": tpr_at_fpr(probs, labels, 0.01),
+        }
+        high = cal["levels"]["high"]["threshold"]
+        out["deployed_fpr"], out["deployed_tpr"] = rates_at_threshold(probs, labels, high)
+        log(
+            f"Held-out (served): ROC-AUC {out['roc_auc']:.4f}, TPR@1%FPR {out['tpr_at_1fpr']:.4f}; "
+            f"at the deployed high threshold FPR {out['deployed_fpr']:.3f}, TPR {out['deployed_tpr']:.3f}"
+        )
+        return out
 
     # ------------------------------------------------------------------------ checkpoints
     def save_checkpoint(self, epoch: int) -> Path | None:
@@ -689,6 +724,8 @@ class Trainer:
             result["dev_roc_auc"] = metrics["val_roc_auc"]
             result["dev_tpr_at_1fpr"] = metrics["val_tpr_at_1fpr"]
             result["dev_scored_with"] = metrics["scored_with"]
+            if "heldout" in metrics:
+                result["heldout_served"] = metrics["heldout"]
         if self.is_main:
             self._write_history(extra=result)
             if self.best_epoch > 0:

@@ -28,6 +28,12 @@ def test_files_and_report(exported: Path) -> None:
     assert info["inputs"] == ["input_ids", "attention_mask", "style"]
     assert info["graphs"][ONNX_FP32]["max_abs_diff_logits"] < 1e-4
     assert info["graphs"][ONNX_INT8]["bytes"] < info["graphs"][ONNX_FP32]["bytes"]
+    # attention fused into one op per layer (what makes ONNX Runtime faster than PyTorch here)
+    import onnx
+
+    ops = [n.op_type for n in onnx.load(str(out / ONNX_FP32)).graph.node]
+    ops8 = [n.op_type for n in onnx.load(str(out / ONNX_INT8)).graph.node]
+    assert ops.count("Attention") == 2 and ops8.count("QAttention") == 2  # the tiny encoder's 2 layers
 
 
 def test_onnx_backends_match_torch_on_batches_and_long_files(exported: Path) -> None:

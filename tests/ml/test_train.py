@@ -114,6 +114,25 @@ def test_training_writes_a_loadable_model_with_card_and_thresholds(tiny_setup, t
     assert safe_auc(labels, p1) == pytest.approx(best["val_roc_auc"], abs=1e-6)
 
 
+def test_held_out_source_stays_out_of_training_selection_and_calibration(tiny_setup, tmp_path) -> None:  # noqa: ANN001
+    bb, data = tiny_setup
+    cfg = tiny_cfg(bb, data, tmp_path, num_epochs=1, freeze_epochs=1, holdout_sources=["src-b"])
+    trainer = Trainer(cfg)
+    assert all(e.source != "src-b" for e in trainer.data.train)
+    assert all(e.source != "src-b" for e in trainer.data.dev_full)
+    # every src-b row, train and dev: 8 of the 24 train rows and 4 of the 12 dev rows
+    assert len(trainer.data.heldout) == 12 and {e.source for e in trainer.data.heldout} == {"src-b"}
+    result = trainer.train()
+    held = result["heldout_served"]
+    assert held["sources"] == ["src-b"] and held["files"] == 12 and held["human"] == 6
+    assert 0.0 <= held["roc_auc"] <= 1.0 and 0.0 <= held["deployed_fpr"] <= 1.0
+    out = Path(cfg.output_dir)
+    thr = json.loads((out / "thresholds.json").read_text())
+    assert thr["calibrated_on"].endswith("without src-b")
+    assert thr["n_human"] + thr["n_ai"] == 8  # the 8 dev rows of the other source
+    assert "Held-out sources (src-b: all 12 train and dev files" in (out / "README.md").read_text()
+
+
 def test_frozen_stage_keeps_adapters_at_their_initial_value(tiny_setup, tmp_path) -> None:  # noqa: ANN001
     bb, data = tiny_setup
     cfg = tiny_cfg(bb, data, tmp_path, num_epochs=1, freeze_epochs=1)
