@@ -298,9 +298,10 @@ def section(results: dict[str, Any]) -> str:
         lines += table(header, body)
         for src, h in held.items():
             lines.append(
-                f"\nModel columns: `{h['model']}`, trained by the shipped recipe with `--holdout-sources {src}` "
-                f"({src} kept out of training, epoch selection and threshold calibration; "
-                f"{h['human']} human of {h['files']} files, scored as served)."
+                f"\nModel columns for {src}: `codeguard train --config configs/default.yaml --holdout-sources {src} "
+                f"--output-dir {h['model']}` (the shipped recipe with {src} kept out of training, epoch "
+                f"selection and threshold calibration; all {h['files']} of its files, {h['human']} human, "
+                "scored as served). Sources without a held-out model run show –."
             )
     if results.get("importance"):
         lines += ["", "### Which stylometric features matter", ""]

@@ -41,6 +41,8 @@ DEFAULT_MODEL_DIR = ROOT / "models" / "default"
 ONNX_DIR = "onnx"
 ONNX_FP32 = "model.onnx"
 ONNX_INT8 = "model.int8.onnx"
+TORCH_BATCH = 16  # windows per forward pass
+ONNX_BATCH = 4
 #: Used only by a model that was never calibrated (a fresh test model); said loudly in the output.
 UNCALIBRATED_THRESHOLDS = {"high": 0.9, "medium": 0.7}
 
@@ -100,7 +102,7 @@ class CodeDetectorInference:
         *,
         aggregation: Aggregation | None = None,
         max_length: int | None = None,
-        batch_size: int = 16,
+        batch_size: int | None = None,
         onnx_file: str | Path | None = None,
     ) -> None:
         self.model_dir = Path(model_path) if model_path is not None else default_model_dir()
@@ -108,6 +110,10 @@ class CodeDetectorInference:
             raise InferenceError(f"model directory not found: {self.model_dir}")
         self.config = _read_config(self.model_dir)
         self.backend: Backend = backend
+        if batch_size is None:
+            # ONNX Runtime int8 on 2 CPU cores ran fastest at batches of 1-4 windows and ~25% slower at 16
+            # (benchmarks/throughput.py); PyTorch is flat across batch sizes, and GPUs like larger ones.
+            batch_size = ONNX_BATCH if backend == "onnx" else TORCH_BATCH
         self.batch_size = max(1, int(batch_size))
         self.max_length = int(max_length or self.config.get("max_length", 256))
         if not 8 <= self.max_length <= 512:
