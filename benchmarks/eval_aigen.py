@@ -301,8 +301,10 @@ def section(results: dict[str, Any]) -> str:
                 f"\nModel columns for {src}: `codeguard train --config configs/default.yaml --holdout-sources {src} "
                 f"--output-dir {h['model']}` (the shipped recipe with {src} kept out of training, epoch "
                 f"selection and threshold calibration; all {h['files']} of its files, {h['human']} human, "
-                "scored as served). Sources without a held-out model run show –."
+                "scored as served)."
             )
+        if held:
+            lines.append("\nSources without a held-out model run show –.")
     if results.get("importance"):
         lines += ["", "### Which stylometric features matter", ""]
         lines.append(
