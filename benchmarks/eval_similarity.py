@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.report import bootstrap_auc_diff, markdown_table, roc_auc, write_block
-from ml.blend import BLEND_FILE, fit_blend, save_blend
+from ml.blend import BLEND_FILE, fit_blend, save_blend, semantic_score
 from ml.inference import default_model_dir, get_detector
 from ml.structural import compare
 from ml.submission import SourceFile, Submission
@@ -73,8 +73,7 @@ def score_pairs(detector: Any, pairs: list[dict[str, Any]]) -> dict[str, list[fl
     structural, semantic = [], []
     for p in pairs:
         structural.append(structural_score(p["a"], p["b"]))
-        cos = float(np.dot(emb[row[p["a"]["id"]]], emb[row[p["b"]["id"]]]))
-        semantic.append(min(1.0, max(0.0, (cos + 1.0) / 2.0)))
+        semantic.append(semantic_score(emb[row[p["a"]["id"]]], emb[row[p["b"]["id"]]]))
     return {"structural": structural, "semantic": semantic}
 
 

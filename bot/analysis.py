@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from ml.blend import load_blend
+from ml.blend import load_blend, semantic_score
+from ml.calibration import level_thresholds
 from ml.structural import (
     DEFAULT_K,
     DEFAULT_WINDOW,
@@ -131,15 +132,9 @@ def analyze(
 
 def _threshold_values(detector: Any) -> dict[str, float]:
     """The calibrated cut-offs, for reports that draw them (numbers only)."""
-    raw = getattr(detector, "thresholds", None) or {}
-    out: dict[str, float] = {}
-    for level in ("medium", "high"):
-        value = raw.get(level)
-        if isinstance(value, dict):
-            value = value.get("threshold")
-        if isinstance(value, int | float):
-            out[level] = float(value)
-    return out
+    raw = getattr(detector, "thresholds", None)
+    cuts = dict(level_thresholds(raw)) if raw else {}
+    return {level: cuts[level] for level in ("medium", "high") if level in cuts}
 
 
 def _model_stage(
@@ -171,10 +166,9 @@ def _model_stage(
     embeddings, scores = detector.analyse(codes, languages)
     by_label = {label: i for i, label in enumerate(labels)}
     if ai:
+        scored = {label: float(scores[i]) for label, i in by_label.items()}
         files = [
-            FileRisk(r.path, r.language, float(scores[by_label[r.path]]), detector.level(float(scores[by_label[r.path]])))
-            if r.path in by_label
-            else r
+            FileRisk(r.path, r.language, scored[r.path], detector.level(scored[r.path])) if r.path in scored else r
             for r in files
         ]
     sums: dict[str, np.ndarray] = {}
@@ -184,6 +178,5 @@ def _model_stage(
     unit = {name: v / (np.linalg.norm(v) or 1.0) for name, v in sums.items()}
     for pair in pairs:
         if pair.a in unit and pair.b in unit:
-            cos = float(np.dot(unit[pair.a], unit[pair.b]))
-            pair.semantic = min(1.0, max(0.0, (cos + 1.0) / 2.0))
+            pair.semantic = semantic_score(unit[pair.a], unit[pair.b])
     return files, pairs

@@ -16,7 +16,16 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 BLEND_FILE = "blend.json"
+
+
+def semantic_score(emb_a: np.ndarray, emb_b: np.ndarray) -> float:
+    """Cosine of two unit-norm embeddings mapped from [-1, 1] to [0, 1]: the scale the
+    blend is fitted on and every report shows, wherever the embeddings come from."""
+    cos = float(np.dot(emb_a, emb_b))
+    return min(1.0, max(0.0, (cos + 1.0) / 2.0))
 
 
 @dataclass(frozen=True)

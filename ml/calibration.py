@@ -104,7 +104,7 @@ def calibrate(
     return {"levels": levels, "n_human": int(human.size), "n_ai": int((y == 1).sum())}
 
 
-def _level_thresholds(thresholds: Mapping[str, Any]) -> list[tuple[str, float]]:
+def level_thresholds(thresholds: Mapping[str, Any]) -> list[tuple[str, float]]:
     """Accept calibrate()'s output or a flat {"high": t, "medium": t}; strictest level first."""
     levels = thresholds.get("levels", thresholds)
     out: list[tuple[str, float]] = []
@@ -120,7 +120,7 @@ def risk_level(score: float, thresholds: Mapping[str, Any]) -> str:
     """The strictest level whose threshold the score exceeds, else "low"."""
     if not math.isfinite(score):
         raise ValueError(f"score must be finite, got {score}")
-    for name, t in _level_thresholds(thresholds):
+    for name, t in level_thresholds(thresholds):
         if score > t:
             return name
     return "low"
@@ -143,5 +143,5 @@ def load_thresholds(model_dir: str | Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
-    _level_thresholds(data)  # validates
+    level_thresholds(data)  # validates
     return dict(data)

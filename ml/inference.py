@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ml.blend import semantic_score
 from ml.calibration import load_thresholds, risk_level
 from ml.codetext import prepare
 from ml.stylometry import FEATURE_NAMES, style_features
@@ -327,8 +328,7 @@ class CodeDetectorInference:
     def compute_similarity(self, code1: str, code2: str, language1: str = "", language2: str = "") -> float:
         """Cosine similarity of the two files' embeddings, mapped from [-1, 1] to [0, 1]."""
         emb = self.embed([code1, code2], [language1, language2])
-        cos = float(np.dot(emb[0], emb[1]))
-        return float(min(1.0, max(0.0, (cos + 1.0) / 2.0)))
+        return semantic_score(emb[0], emb[1])
 
 
 _CACHE: dict[tuple[str, str, str], CodeDetectorInference] = {}
