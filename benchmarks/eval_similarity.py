@@ -13,6 +13,9 @@
    == "dev"): for each solution, is a solution of the same task in ANOTHER language its nearest
    neighbour among all other-language solutions? Recall@1, @5 and MRR of the semantic head, beside
    chance (token tools share almost no tokens across languages, so they sit near chance here).
+3. With `--int8`, the same semantic scores and retrieval through the ONNX Runtime int8 graph that CPU
+   workers serve with `--backend onnx` (exported to a temporary folder unless MODEL/onnx has one), so
+   that what quantisation costs the similarity head is measured, not assumed.
 
 Results go to docs/BENCHMARKS.md ("## Semantic similarity") and scratch/benchmarks/.
 """
@@ -32,7 +35,7 @@ import numpy as np
 
 from benchmarks.report import bootstrap_auc_diff, markdown_table, roc_auc, write_block
 from ml.blend import BLEND_FILE, fit_blend, save_blend, semantic_score
-from ml.inference import default_model_dir, get_detector
+from ml.inference import ONNX_DIR, ONNX_INT8, CodeDetectorInference, default_model_dir, get_detector
 from ml.structural import compare
 from ml.submission import SourceFile, Submission
 
@@ -62,7 +65,7 @@ def embed_all(detector: Any, codes: list[str], languages: list[str], batch: int 
     return np.vstack(out) if out else np.zeros((0, 0))
 
 
-def score_pairs(detector: Any, pairs: list[dict[str, Any]]) -> dict[str, list[float]]:
+def score_pairs(detector: Any, pairs: list[dict[str, Any]], structural: bool = True) -> dict[str, list[float]]:
     codes: dict[str, tuple[str, str]] = {}
     for p in pairs:
         for side in ("a", "b"):
@@ -70,11 +73,27 @@ def score_pairs(detector: Any, pairs: list[dict[str, Any]]) -> dict[str, list[fl
     ids = list(codes)
     emb = embed_all(detector, [codes[i][0] for i in ids], [codes[i][1] for i in ids])
     row = {i: n for n, i in enumerate(ids)}
-    structural, semantic = [], []
+    out: dict[str, list[float]] = {"semantic": []}
+    if structural:  # the same for every backend: compute once
+        out["structural"] = [structural_score(p["a"], p["b"]) for p in pairs]
     for p in pairs:
-        structural.append(structural_score(p["a"], p["b"]))
-        semantic.append(semantic_score(emb[row[p["a"]["id"]]], emb[row[p["b"]["id"]]]))
-    return {"structural": structural, "semantic": semantic}
+        out["semantic"].append(semantic_score(emb[row[p["a"]["id"]]], emb[row[p["b"]["id"]]]))
+    return out
+
+
+def int8_detector(model_dir: str) -> CodeDetectorInference:
+    """The model served through ONNX Runtime int8: its own export when it has one, else a fresh one."""
+    graph = Path(model_dir) / ONNX_DIR / ONNX_INT8
+    if not graph.is_file():
+        import tempfile
+
+        from ml.export import export_onnx
+
+        out = Path(tempfile.mkdtemp(prefix="codeguard-sim-int8-"))
+        print(f"exporting the int8 graph to {out}", flush=True)
+        export_onnx(model_dir, out, int8=True)
+        graph = out / ONNX_INT8
+    return CodeDetectorInference(model_dir, backend="onnx", onnx_file=graph)
 
 
 def fmt(x: float | None) -> str:
@@ -118,6 +137,10 @@ def retrieval(detector: Any, per_task: int, max_tasks: int, seed: int) -> dict[s
     }
 
 
+def retrieval_cells(ret: dict[str, Any]) -> list[str]:
+    return [f"{ret[k]:.3f}" for k in ("recall@1", "recall@5", "mrr", "chance@1")]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=str(default_model_dir()))
@@ -127,9 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retrieval-tasks", type=int, default=120)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dev-limit", type=int, default=0, help="score only N dev pairs (smoke runs)")
+    parser.add_argument("--int8", action="store_true",
+                        help="also score semantic similarity and retrieval with the ONNX Runtime int8 graph")
     args = parser.parse_args(argv)
     started = time.time()
     detector = get_detector(args.model)
+    quantised = int8_detector(args.model) if args.int8 else None
     rng = random.Random(args.seed)
 
     train = load_pairs(DATA / "plagiarism" / "train.jsonl")
@@ -150,11 +176,17 @@ def main(argv: list[str] | None = None) -> int:
     dev_scores["combined"] = [blend.combine(s, m) for s, m in zip(dev_scores["structural"], dev_scores["semantic"],
                                                                    strict=True)]
     labels = [p["label"] for p in dev]
-    kinds = ("structural", "semantic", "combined")
+    kinds: tuple[str, ...] = ("structural", "semantic", "combined")
+    if quantised is not None:
+        print("scoring the dev pairs with the int8 graph", flush=True)
+        dev_scores["semantic int8"] = score_pairs(quantised, dev, structural=False)["semantic"]
+        kinds += ("semantic int8",)
     pooled = {k: roc_auc(labels, dev_scores[k]) for k in kinds}
     lo, hi = bootstrap_auc_diff(labels, dev_scores["combined"], dev_scores["structural"])
 
-    rows = [["**pooled**", sum(labels), len(labels) - sum(labels), *(f"**{fmt(pooled[k])}**" for k in kinds)]]
+    rows: list[list[Any]] = [
+        ["**pooled**", sum(labels), len(labels) - sum(labels), *(f"**{fmt(pooled[k])}**" for k in kinds)]
+    ]
     by_source: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(dev):
         by_source[p["source"]].append(i)
@@ -196,6 +228,11 @@ def main(argv: list[str] | None = None) -> int:
 
     print("cross-language retrieval on task-disjoint Rosetta", flush=True)
     ret = retrieval(detector, per_task=3, max_tasks=args.retrieval_tasks, seed=args.seed)
+    ret_rows = [["semantic (projection head)", *retrieval_cells(ret)]]
+    if quantised is not None:
+        ret8 = retrieval(quantised, per_task=3, max_tasks=args.retrieval_tasks, seed=args.seed)
+        ret_rows.append(["semantic, ONNX Runtime int8", *retrieval_cells(ret8)])
+        ret["int8"] = ret8
     elapsed = time.time() - started
 
     body = [
@@ -205,15 +242,17 @@ def main(argv: list[str] | None = None) -> int:
         "`../shared/data/plagiarism/dev.jsonl`, each scored on its own. `combined` = "
         f"{blend.describe()}, fitted on {blend.fitted_on} (never on dev). Blend: {wrote}.",
         "",
-        markdown_table(["source", "pos", "neg", "structural", "semantic", "combined"], rows),
+        markdown_table(["source", "pos", "neg", *kinds], rows),
         "",
         f"Combined minus structural, pooled: {pooled['combined'] - pooled['structural']:+.3f} "
         f"(95% paired-bootstrap interval {lo:+.3f} .. {hi:+.3f}). † positives only: scored against the "
-        "split's Java negatives.",
+        "split's Java negatives."
+        + (f" `semantic int8`: the same head through the ONNX Runtime int8 graph (`--backend onnx`); pooled "
+           f"int8 minus PyTorch: {pooled['semantic int8'] - pooled['semantic']:+.3f}." if quantised else ""),
         "",
         "By level (AUC of the level's positives against the source's negatives; mean positive score):",
         "",
-        markdown_table(["source", "level", "pos", "structural", "semantic", "combined"], level_rows),
+        markdown_table(["source", "level", "pos", *kinds], level_rows),
         "",
         "### Cross-language retrieval (Rosetta, tasks never used in training)",
         "",
@@ -221,9 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         "languages each); candidates are the solutions in other languages than the query's; a hit is a "
         "solution of the same task.",
         "",
-        markdown_table(["score", "recall@1", "recall@5", "MRR", "chance@1"],
-                       [["semantic (projection head)", f"{ret['recall@1']:.3f}", f"{ret['recall@5']:.3f}",
-                         f"{ret['mrr']:.3f}", f"{ret['chance@1']:.3f}"]]),
+        markdown_table(["score", "recall@1", "recall@5", "MRR", "chance@1"], ret_rows),
     ]
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "eval_similarity.json").write_text(json.dumps(
