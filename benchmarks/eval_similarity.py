@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.report import bootstrap_auc_diff, markdown_table, roc_auc, write_block
+from benchmarks.report import bootstrap_auc_diff, markdown_table, publish, roc_auc
 from ml.blend import BLEND_FILE, fit_blend, save_blend, semantic_score
 from ml.inference import ONNX_DIR, ONNX_INT8, CodeDetectorInference, default_model_dir, get_detector
 from ml.structural import compare
@@ -266,10 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     (OUT / "eval_similarity.json").write_text(json.dumps(
         {"pooled": pooled, "blend": blend.describe(), "retrieval": ret, "levels": level_rows, "sources": rows},
         indent=2, default=str))
-    text = "\n".join(body)
-    print(text)
-    if not args.no_write:
-        write_block("Semantic similarity", "eval_similarity", text)
+    publish("Semantic similarity", "eval_similarity", body, write=not args.no_write)
     return 0
 
 

@@ -85,3 +85,12 @@ def write_block(section: str, marker: str, body: str, doc: Path = DOC) -> None:
         lines[stop:stop] = ["", *block.splitlines(), ""]
         text = "\n".join(lines)
     doc.write_text(text.rstrip("\n") + "\n")
+
+
+def publish(section: str, marker: str, body: Sequence[str], write: bool) -> str:
+    """Print a benchmark's section and (unless told not to) put it into docs/BENCHMARKS.md."""
+    text = "\n".join(body)
+    print(text)
+    if write:
+        write_block(section, marker, text)
+    return text

@@ -14,6 +14,24 @@ from collections.abc import Sequence
 from bot import commands
 
 
+def quiet_libraries() -> None:
+    """Library deprecation notices and progress bars are noise in a report on stdout/stderr."""
+    import warnings
+
+    from transformers.utils import logging as hf_logging
+
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
+def add_model_argument(parser: argparse.ArgumentParser) -> None:
+    """--model DIR, the same for every command that loads the dual-head model."""
+    parser.add_argument(
+        "--model", metavar="DIR", help="model directory (default: $CODEGUARD_MODEL_DIR or models/default)"
+    )
+
+
 class UsageError(Exception):
     """Bad arguments or input the user can fix: one line on stderr, exit 2."""
 

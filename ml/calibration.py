@@ -6,6 +6,14 @@ thresholds and records the rates actually measured there, so the model card can 
 
 Convention: a file is flagged at a level when its score is strictly greater than the level's
 threshold, so ties with the human score at the cut-off never count against a human.
+
+Sources differ: a 1% rate over the pooled validation humans is mostly a rate on its largest
+source, and the human files of a source the model never saw score higher (measured in
+docs/BENCHMARKS.md). With `groups` (the source of each file) the thresholds can instead hold per
+source: rule "balanced" keeps the mean of the per-source rates at the target, "worst-source" keeps
+every source at the target; both also keep the pooled rate, so they are never laxer than "pooled".
+Only sources with at least `min_group` humans count: a source with 3 humans cannot say anything
+about a 1% rate.
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ import numpy as np
 THRESHOLDS_FILE = "thresholds.json"
 RISK_LEVELS = ("high", "medium", "low")
 DEFAULT_TARGETS: tuple[tuple[str, float], ...] = (("high", 0.01), ("medium", 0.05))
+CALIBRATION_RULES = ("pooled", "balanced", "worst-source")
+MIN_GROUP_HUMANS = 15
 
 
 def _as_arrays(
@@ -37,21 +47,35 @@ def _as_arrays(
     return s, y.astype(np.int64)
 
 
-def threshold_at_fpr(human_scores: np.ndarray, max_fpr: float) -> float:
-    """Smallest threshold t with mean(human_scores > t) <= max_fpr.
+def _above(n: int, max_fpr: float, conformal: bool) -> int:
+    """How many of n human scores may lie above the threshold."""
+    if not 0.0 <= max_fpr < 1.0:
+        raise ValueError(f"max_fpr must be in [0, 1), got {max_fpr}")
+    # A tiny epsilon keeps 0.05 * 100 == 5 rather than 4.999...
+    if conformal:
+        return max(0, math.floor(max_fpr * (n + 1) + 1e-9) - 1)
+    return min(math.floor(max_fpr * n + 1e-9), n - 1)
 
-    With n human scores at most floor(max_fpr * n) may lie above t, so t is the
-    (k+1)-th largest human score. Fewer than 1/max_fpr humans means t is their maximum:
-    the empirical estimate cannot promise a rate below 1/n.
+
+def threshold_at_fpr(human_scores: np.ndarray, max_fpr: float, conformal: bool = False) -> float:
+    """The (k+1)-th largest human score t, flagging scores > t.
+
+    Empirical (the default, and what TPR@FPR metrics use): k = floor(max_fpr * n), the smallest t
+    with mean(human_scores > t) <= max_fpr. On NEW human files from the same place that rule
+    flags (k+1)/(n+1) on average -- above max_fpr (2% for 100 files at 1%).
+    Conformal: k = floor(max_fpr * (n+1)) - 1, so that (k+1)/(n+1) <= max_fpr: the expected rate
+    on new exchangeable human files keeps the promise. It needs n >= 1/max_fpr - 1 files (99
+    for 1%); with fewer, t is their maximum and the expected rate is 1/(n+1) (`expected_fpr_bound`).
     """
     h = np.sort(np.asarray(human_scores, dtype=np.float64))[::-1]
     if h.size == 0:
         raise ValueError("need at least one human score to calibrate")
-    if not 0.0 <= max_fpr < 1.0:
-        raise ValueError(f"max_fpr must be in [0, 1), got {max_fpr}")
-    # A tiny epsilon keeps 0.05 * 100 == 5 rather than 4.999...
-    k = math.floor(max_fpr * h.size + 1e-9)
-    return float(h[min(k, h.size - 1)])
+    return float(h[_above(h.size, max_fpr, conformal)])
+
+
+def expected_fpr_bound(n_human: int, max_fpr: float, conformal: bool = True) -> float:
+    """(k+1)/(n+1): the expected false-positive rate on new exchangeable human files."""
+    return (_above(n_human, max_fpr, conformal) + 1) / (n_human + 1)
 
 
 def rates_at_threshold(scores: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[float, float]:
@@ -74,34 +98,88 @@ def tpr_at_fpr(
     return float((s[y == 1] > t).mean())
 
 
+def group_threshold(
+    human_scores: np.ndarray, human_groups: np.ndarray, max_fpr: float, rule: str, conformal: bool = True
+) -> float:
+    """The threshold of `rule` over the groups given (each already large enough to count).
+
+    "balanced": smallest human score t with mean over groups of FPR_g(t) <= max_fpr;
+    "worst-source": the largest of the groups' own thresholds. Never below the pooled threshold.
+    """
+    pooled = threshold_at_fpr(human_scores, max_fpr, conformal)
+    names = sorted(set(human_groups.tolist()))
+    if rule == "pooled" or not names:
+        return pooled
+    members = [human_scores[human_groups == g] for g in names]
+    if rule == "worst-source":
+        return max(pooled, *(threshold_at_fpr(m, max_fpr, conformal) for m in members))
+    if rule == "balanced":
+        # FPR_g(t) only falls as t rises, so scan the human scores upwards; at the maximum every
+        # rate is 0, so the scan always ends.
+        for t in np.unique(human_scores):
+            if t >= pooled and np.mean([(m > t).mean() for m in members]) <= max_fpr + 1e-12:
+                return float(t)
+        return float(human_scores.max())
+    raise ValueError(f"unknown calibration rule {rule!r}; choose from {', '.join(CALIBRATION_RULES)}")
+
+
 def calibrate(
     scores: Sequence[float] | np.ndarray,
     labels: Sequence[int] | np.ndarray,
     targets: Sequence[tuple[str, float]] = DEFAULT_TARGETS,
+    *,
+    groups: Sequence[str] | None = None,
+    rule: str = "pooled",
+    min_group: int = MIN_GROUP_HUMANS,
+    conformal: bool = True,
 ) -> dict[str, Any]:
-    """Thresholds per risk level such that at most `target` of human validation code scores above.
+    """Thresholds per risk level such that at most `target` of human validation code scores above
+    (pooled, or per group of `groups` by `rule`; see the module docstring).
 
-    Returns {"levels": {name: {"threshold", "target_fpr", "fpr", "tpr"}}, "n_human", "n_ai"}.
-    Levels with a smaller target get a threshold at least as high (monotone by construction,
-    and checked), so "high" never fires where "medium" would not.
+    Conformal by default (see threshold_at_fpr): the promise is about new human files, not
+    about the ones calibrated on.
+
+    Returns {"levels": {name: {"threshold", "target_fpr", "fpr", "tpr", "expected_fpr_bound"
+    [, "fpr_by_group"]}}, "n_human", "n_ai", "rule", "conformal"[, "n_human_by_group"]}. Levels with a smaller target get a threshold at least as high
+    (monotone by construction, and checked), so "high" never fires where "medium" would not.
     """
     s, y = _as_arrays(scores, labels)
     human = s[y == 0]
     if human.size == 0:
         raise ValueError("calibration needs human (label 0) validation scores")
+    if rule not in CALIBRATION_RULES:
+        raise ValueError(f"unknown calibration rule {rule!r}; choose from {', '.join(CALIBRATION_RULES)}")
+    if rule != "pooled" and groups is None:
+        raise ValueError(f"calibration rule {rule!r} needs the group (source) of each score")
     names = [name for name, _ in targets]
     if len(set(names)) != len(names) or "low" in names:
         raise ValueError(f"level names must be unique and not 'low': {names}")
-    levels: dict[str, dict[str, float]] = {}
+    g_all = np.asarray(list(groups), dtype=object) if groups is not None else None
+    if g_all is not None and g_all.shape != s.shape:
+        raise ValueError(f"{s.size} scores but {g_all.size} groups")
+    if g_all is not None:
+        counts = {g: int(((g_all == g) & (y == 0)).sum()) for g in set(g_all.tolist())}
+        counted = sorted(g for g, n in counts.items() if n >= min_group)
+        keep = (y == 0) & np.isin(g_all, counted)
+    levels: dict[str, dict[str, Any]] = {}
     for name, target in sorted(targets, key=lambda nt: nt[1]):
-        t = threshold_at_fpr(human, target)
+        t = threshold_at_fpr(human, target, conformal)
+        if g_all is not None and rule != "pooled" and keep.any():  # no counted source: pooled it is
+            t = max(t, group_threshold(s[keep], g_all[keep], target, rule, conformal))
         fpr, tpr = rates_at_threshold(s, y, t)
-        levels[name] = {"threshold": t, "target_fpr": float(target), "fpr": fpr, "tpr": tpr}
+        levels[name] = {"threshold": t, "target_fpr": float(target), "fpr": fpr, "tpr": tpr,
+                        "expected_fpr_bound": expected_fpr_bound(human.size, target, conformal)}
+        if g_all is not None:
+            levels[name]["fpr_by_group"] = {g: float((s[(g_all == g) & (y == 0)] > t).mean()) for g in counted}
     ordered = sorted(levels.values(), key=lambda v: v["target_fpr"])
     for stricter, looser in zip(ordered, ordered[1:], strict=False):
         if stricter["threshold"] < looser["threshold"]:
             raise AssertionError("calibrated thresholds are not monotone")  # impossible by construction
-    return {"levels": levels, "n_human": int(human.size), "n_ai": int((y == 1).sum())}
+    out: dict[str, Any] = {"levels": levels, "n_human": int(human.size), "n_ai": int((y == 1).sum()), "rule": rule,
+                           "conformal": conformal}
+    if g_all is not None:
+        out["n_human_by_group"] = {g: counts[g] for g in counted}
+    return out
 
 
 def level_thresholds(thresholds: Mapping[str, Any]) -> list[tuple[str, float]]:

@@ -115,6 +115,8 @@ class TrainConfig:
         default_factory=lambda: ["c", "cpp", "csharp", "go", "javascript", "php", "ruby", "rust"]
     )
     holdout_sources: list[str] = field(default_factory=list)  # aigen sources kept out of training
+    # How risk thresholds hold across dev sources (ml/calibration.py): pooled, balanced, worst-source.
+    calibration_rule: str = "pooled"
     # Drop Python signature annotations from training code: one source's human files keep a
     # course template's type-hinted signature, its AI files do not (a label shortcut).
     strip_type_hints: bool = True
@@ -151,6 +153,12 @@ class TrainConfig:
             raise ConfigError("style_dropout must be in [0, 1)")
         if not 0 <= self.augment_prob <= 1:
             raise ConfigError("augment_prob must be in [0, 1]")
+        from ml.calibration import CALIBRATION_RULES
+
+        if self.calibration_rule not in CALIBRATION_RULES:
+            raise ConfigError(
+                f"calibration_rule must be one of {', '.join(CALIBRATION_RULES)}, got {self.calibration_rule!r}"
+            )
         if any(v < 0 for v in self.pair_mix.values()):
             raise ConfigError("pair_mix weights must be >= 0")
         unknown = set(self.pair_mix) - {"self", "plagiarism", "rosetta"}

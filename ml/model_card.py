@@ -119,18 +119,7 @@ def write_model_card(
         for lang, m in pl.items():
             add(f"| {lang} | {m['n']} | {m['n_human']} | {_fmt(m['roc_auc'])} | {_fmt(m['accuracy'])} |")
         add("\n(ROC-AUC is n/a where dev has only one class for that language.)")
-    add("\n## Risk levels (calibrated on dev human code)\n")
-    levels = thresholds.get("levels", {})
-    if levels:
-        add("| level | score above | target FPR | measured FPR | measured TPR |\n|---|---:|---:|---:|---:|")
-        for name, v in sorted(levels.items(), key=lambda kv: -kv[1]["threshold"]):
-            add(
-                f"| {name} | {v['threshold']:.4f} | {v['target_fpr']:.2f} | {v['fpr']:.4f} | {v['tpr']:.3f} |"
-            )
-        add(
-            "\nBelow the lowest threshold the level is `low`. Rates were measured on the same dev set that "
-            "selected the epoch, so they are optimistic for new data."
-        )
+    lines.extend(risk_level_lines(thresholds))
     add("\n## Training history\n")
     add("Per-epoch validation (model selection) used the first window of each file of a fixed dev subset "
         "(`dev_limit`), to save CPU time; the numbers above are the selected epoch on all of dev.\n")
@@ -164,3 +153,65 @@ def write_model_card(
     path = out_dir / "README.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+RISK_HEADING = "## Risk levels"
+
+
+def risk_level_lines(thresholds: Mapping[str, Any]) -> list[str]:
+    """The card's risk-level section; its own function so that recalibrating a model
+    (`codeguard calibrate`) can rewrite this section without retraining."""
+    lines: list[str] = []
+    add = lines.append
+    where = thresholds.get("calibrated_on", "dev human code")
+    add(f"\n{RISK_HEADING} (calibrated on {where})\n")
+    levels = thresholds.get("levels", {})
+    if levels:
+        add("| level | score above | target FPR | measured FPR | measured TPR | expected FPR on new files |\n"
+            "|---|---:|---:|---:|---:|---:|")
+        for name, v in sorted(levels.items(), key=lambda kv: -kv[1]["threshold"]):
+            bound = f"{v['expected_fpr_bound']:.4f}" if "expected_fpr_bound" in v else "n/a"
+            add(
+                f"| {name} | {v['threshold']:.4f} | {v['target_fpr']:.2f} | {v['fpr']:.4f} | {v['tpr']:.3f} | "
+                f"{bound} |"
+            )
+        add("\nExpected FPR on new files: (k+1)/(n+1) for k of n calibration humans above the threshold -- "
+            "the average rate on new human files exchangeable with them (conformal; not a promise for code "
+            "from other sources).")
+        add(
+            "\nBelow the lowest threshold the level is `low`. Rates were measured on the calibration data "
+            "itself (for a trained model: the dev set that also selected the epoch), so they are optimistic for "
+            "new data."
+        )
+        rule = thresholds.get("rule", "pooled")
+        add(f"\nCalibration rule: `{rule}` (ml/calibration.py: `pooled` = the rate over all dev humans; "
+            "`balanced` = the mean of the per-source rates; `worst-source` = every source's rate).")
+        by_group = {name: v["fpr_by_group"] for name, v in levels.items() if v.get("fpr_by_group")}
+        if by_group:
+            names = sorted(by_group, key=lambda n: -levels[n]["threshold"])
+            add("\n| source (dev humans) | " + " | ".join(f"FPR at {n}" for n in names) + " |\n|---|"
+                + "---:|" * len(names))
+            counts = thresholds.get("n_human_by_group", {})
+            for g in sorted(next(iter(by_group.values()))):
+                n_g = f" ({counts[g]})" if g in counts else ""
+                add(f"| {g}{n_g} | " + " | ".join(f"{by_group[n][g]:.4f}" for n in names) + " |")
+    return lines
+
+
+def update_risk_levels(model_dir: Path) -> Path | None:
+    """Rewrite the risk-level section of MODEL/README.md from MODEL/thresholds.json (None if no card)."""
+    card = Path(model_dir) / "README.md"
+    tpath = Path(model_dir) / "thresholds.json"
+    if not card.is_file() or not tpath.is_file():
+        return None
+    text = card.read_text(encoding="utf-8").split("\n")
+    starts = [i for i, line in enumerate(text) if line.startswith(RISK_HEADING)]
+    new = "\n".join(risk_level_lines(json.loads(tpath.read_text(encoding="utf-8")))).strip("\n").split("\n")
+    if not starts:
+        text += [""] + new
+    else:
+        i = starts[0]
+        j = next((k for k in range(i + 1, len(text)) if text[k].startswith("## ")), len(text))
+        text = text[:i] + new + [""] + text[j:]
+    card.write_text("\n".join(text), encoding="utf-8")
+    return card

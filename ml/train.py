@@ -486,6 +486,7 @@ class Trainer:
         out["val_loss"] = self.cfg.lambda_classification * l_cls + self.cfg.lambda_contrastive * l_con
         out["_scores"] = probs
         out["_labels"] = labels
+        out["_groups"] = [e.source for e in dev]
         if self.data.heldout:
             hp, _ = self.predict(self.data.heldout, desc="Held-out sources")
             hl = np.array([e.label for e in self.data.heldout])
@@ -513,7 +514,7 @@ class Trainer:
             ea = det.embed([p.a.code for p, _ in self.data.val_pairs], [p.a.language for p, _ in self.data.val_pairs])
             eb = det.embed([p.b.code for p, _ in self.data.val_pairs], [p.b.language for p, _ in self.data.val_pairs])
             metrics["val_pair_roc_auc"] = safe_auc(np.array([lab for _, lab in self.data.val_pairs]), (ea * eb).sum(axis=1))
-        cal = calibrate(probs, labels)
+        cal = calibrate(probs, labels, groups=[e.source for e in dev], rule=self.cfg.calibration_rule)
         calibrated_on = self.cfg.aigen_dev
         if self.cfg.holdout_sources:
             calibrated_on += f" without {', '.join(self.cfg.holdout_sources)}"
@@ -612,7 +613,8 @@ class Trainer:
 
         out = Path(self.cfg.output_dir)
         self.raw_model.save_pretrained(out, tokenizer=self.tokenizer)
-        cal = calibrate(metrics["_scores"], metrics["_labels"])
+        cal = calibrate(metrics["_scores"], metrics["_labels"], groups=metrics["_groups"],
+                        rule=self.cfg.calibration_rule)
         save_thresholds(out, cal, extra={"calibrated_on": self.cfg.aigen_dev, "epoch": metrics["epoch"]})
 
     # ------------------------------------------------------------------------------ loop

@@ -55,6 +55,8 @@ def language_of(path: str) -> str | None:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from bot.cli import add_model_argument
+
     p = subparsers.add_parser(
         "detect",
         help="AI-generated code risk per file (evidence for review, never proof)",
@@ -64,9 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="code files or folders (searched recursively)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--out", metavar="FILE", help="write the report here instead of stdout")
-    p.add_argument(
-        "--model", metavar="DIR", help="model directory (default: $CODEGUARD_MODEL_DIR or models/default)"
-    )
+    add_model_argument(p)
     p.add_argument(
         "--backend", choices=["torch", "onnx"], default=os.environ.get("CODEGUARD_BACKEND", "torch")
     )
@@ -179,14 +179,9 @@ def run(args: argparse.Namespace) -> int:
     from ml.inference import InferenceError, get_detector
 
     try:
-        import warnings
+        from bot.cli import quiet_libraries
 
-        from transformers.utils import logging as hf_logging
-
-        # Library deprecation notices and progress bars are noise in a report on stdout/stderr.
-        warnings.filterwarnings("ignore", category=FutureWarning)
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
+        quiet_libraries()
         det = get_detector(args.model, backend=args.backend)
     except InferenceError as exc:
         raise UsageError(str(exc)) from None

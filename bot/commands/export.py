@@ -11,6 +11,8 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from bot.cli import add_model_argument
+
     p = subparsers.add_parser(
         "export",
         help="export the model to ONNX (optionally int8-quantised) for ONNX Runtime",
@@ -19,9 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--onnx", action="store_true", help="export to ONNX (the only format so far)")
     p.add_argument("--int8", action="store_true", help="also write an int8 dynamically quantised graph")
-    p.add_argument(
-        "--model", metavar="DIR", help="model directory (default: $CODEGUARD_MODEL_DIR or models/default)"
-    )
+    add_model_argument(p)
     p.add_argument(
         "--out", metavar="DIR", help="output directory (default: MODEL/onnx, where --backend onnx looks)"
     )
@@ -41,14 +41,9 @@ def run(args: argparse.Namespace) -> int:
     if not (model_dir / "config.json").is_file():
         raise UsageError(f"{model_dir} holds no trained model (no config.json)")
     try:
-        import warnings
+        from bot.cli import quiet_libraries
 
-        from transformers.utils import logging as hf_logging
-
-        # Library deprecation notices and progress bars are noise in a report on stdout/stderr.
-        warnings.filterwarnings("ignore", category=FutureWarning)
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
+        quiet_libraries()
         info = export_onnx(model_dir, args.out, int8=args.int8, optimize=not args.no_optimize)
     except (ExportError, InferenceError) as exc:
         raise UsageError(str(exc)) from None

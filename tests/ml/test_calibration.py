@@ -97,3 +97,69 @@ def test_save_load_round_trip(tmp_path) -> None:
     back = load_thresholds(tmp_path)
     assert back is not None and back["levels"] == cal["levels"] and back["split"] == "dev"
     assert risk_level(0.99, back) == risk_level(0.99, cal)
+
+
+def two_sources(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """A big source whose humans score low and a small one whose humans score high: a pooled 1%
+    rate is then mostly the big source's, and the small source's humans are flagged far more often."""
+    rng = np.random.default_rng(seed)
+    big_h, small_h = rng.beta(2, 8, 900), rng.beta(5, 5, 100)
+    ai = rng.beta(8, 2, 600)
+    s = np.concatenate([big_h, small_h, ai])
+    y = np.concatenate([np.zeros(1000, int), np.ones(600, int)])
+    groups = ["big"] * 900 + ["small"] * 100 + ["big"] * 300 + ["small"] * 300
+    return s, y, groups
+
+
+def test_group_rules_hold_per_source_where_pooled_does_not() -> None:
+    s, y, g = two_sources()
+    pooled = calibrate(s, y, groups=g, rule="pooled")
+    balanced = calibrate(s, y, groups=g, rule="balanced")
+    worst = calibrate(s, y, groups=g, rule="worst-source")
+    assert pooled["levels"]["high"]["fpr_by_group"]["small"] > 0.05  # the failure the rules fix
+    bal = balanced["levels"]["high"]["fpr_by_group"]
+    assert np.mean(list(bal.values())) <= 0.01
+    assert max(worst["levels"]["high"]["fpr_by_group"].values()) <= 0.01
+    for cal in (pooled, balanced, worst):
+        lv = cal["levels"]
+        assert lv["high"]["fpr"] <= 0.01 and lv["medium"]["fpr"] <= 0.05  # pooled rate kept by every rule
+        assert lv["high"]["threshold"] >= lv["medium"]["threshold"]
+    th = [c["levels"]["high"]["threshold"] for c in (pooled, balanced, worst)]
+    assert th[0] <= th[1] <= th[2]  # stricter rule, higher bar
+    assert worst["rule"] == "worst-source" and worst["n_human_by_group"] == {"big": 900, "small": 100}
+
+
+def test_small_groups_do_not_count_and_bad_rules_fail() -> None:
+    s, y, g = two_sources()
+    g = ["big"] * 900 + ["small"] * 100 + ["big"] * 600
+    tiny = list(g)
+    for i in range(900, 990):
+        tiny[i] = "big"  # "small" keeps 10 humans: below min_group, so it cannot move the threshold
+    cal = calibrate(s, y, groups=tiny, rule="worst-source", min_group=15)
+    assert set(cal["levels"]["high"]["fpr_by_group"]) == {"big"}
+    with pytest.raises(ValueError, match="unknown calibration rule"):
+        calibrate(s, y, groups=g, rule="strictest")
+    with pytest.raises(ValueError, match="needs the group"):
+        calibrate(s, y, rule="balanced")
+    with pytest.raises(ValueError, match="groups"):
+        calibrate(s, y, groups=g[:-1], rule="balanced")
+
+
+def test_conformal_keeps_the_promise_on_new_files_where_empirical_does_not() -> None:
+    """Calibrate on 150 human scores, measure on fresh ones from the same place, many times over."""
+    from ml.calibration import expected_fpr_bound
+
+    rng = np.random.default_rng(3)
+    emp, conf = [], []
+    for _ in range(3000):
+        h = rng.random(150)
+        fresh = rng.random(2000)
+        emp.append((fresh > threshold_at_fpr(h, 0.01)).mean())
+        conf.append((fresh > threshold_at_fpr(h, 0.01, conformal=True)).mean())
+    assert np.mean(conf) <= 0.0105  # (k+1)/(n+1) = 1/151 ~ 0.0066 in expectation
+    assert np.mean(emp) > 0.012  # empirical: k = 1, 2/151 ~ 0.013
+    assert expected_fpr_bound(150, 0.01) == 1 / 151
+    assert expected_fpr_bound(150, 0.01, conformal=False) == 2 / 151
+    assert expected_fpr_bound(25, 0.01) == 1 / 26  # too few files: the maximum, and a weaker promise
+    cal = calibrate(*synthetic(n_h=40))
+    assert cal["conformal"] and cal["levels"]["high"]["expected_fpr_bound"] == 1 / 41

@@ -1,0 +1,107 @@
+"""`codeguard calibrate`: set a model's risk thresholds from labelled code, without retraining.
+
+Scores every file of a labelled JSONL (rows with "code", "label" 0 = human / 1 = AI, and
+"language"; "source" where files come from several places) through the serving path, then sets
+`high` and `medium` so that at most 1% / 5% of the human files score above them, and rewrites
+MODEL/thresholds.json and the risk section of MODEL/README.md. Use it to recalibrate the shipped
+model on your own course's human code, or to switch rules:
+
+  pooled        the rate over all human files (the default of `codeguard train`)
+  balanced      the mean of the per-source rates (no large source hides a small one)
+  worst-source  every source's own rate (strictest)
+
+Thresholds are conformal: with n human files, `high` lets k of them score above it where
+(k+1)/(n+1) <= 1%, which is the expected rate on NEW human files from the same place. That
+needs at least 99 human files for `high` (19 for `medium`); with fewer it warns and uses their
+maximum. Sources with fewer than --min-group human files do not count for the per-source rules.
+Code is only read and scored, never executed or printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from bot.cli import add_model_argument
+    from ml.calibration import CALIBRATION_RULES, MIN_GROUP_HUMANS
+
+    p = subparsers.add_parser(
+        "calibrate",
+        help="set a model's risk thresholds from labelled code (no retraining)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_model_argument(p)
+    p.add_argument(
+        "--data", metavar="JSONL", help="labelled code to calibrate on (default: ../shared/data/aigen/dev.jsonl)"
+    )
+    p.add_argument("--rule", choices=CALIBRATION_RULES, default="pooled", help="how the rates must hold (default pooled)")
+    p.add_argument("--min-group", type=int, default=MIN_GROUP_HUMANS, metavar="N",
+                   help=f"human files a source needs to count for balanced/worst-source (default {MIN_GROUP_HUMANS})")
+    p.add_argument("--backend", choices=("torch", "onnx"), default="torch", help="scoring backend (default torch)")
+    p.add_argument("--dry-run", action="store_true", help="print the thresholds, write nothing")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.cli import UsageError, quiet_libraries
+    from ml.calibration import calibrate, load_thresholds, save_thresholds
+    from ml.config import TrainConfig
+    from ml.data import DataError, load_aigen
+    from ml.inference import InferenceError, default_model_dir, get_detector
+    from ml.model_card import update_risk_levels
+
+    model_dir = Path(args.model) if args.model else default_model_dir()
+    data = Path(args.data) if args.data else TrainConfig().data_path(TrainConfig().aigen_dev)
+    if not data.is_file():
+        raise UsageError(f"calibration data not found: {data}")
+    if args.min_group < 1:
+        raise UsageError("--min-group must be >= 1")
+    try:
+        rows = load_aigen(data)
+    except DataError as exc:
+        raise UsageError(str(exc)) from None
+    labels = [r.label for r in rows]
+    if 0 not in labels:
+        raise UsageError(f"{data} has no human (label 0) files: nothing to calibrate a false-positive rate on")
+    quiet_libraries()
+    try:
+        det = get_detector(model_dir, backend=args.backend)
+        scores = []
+        for i in range(0, len(rows), 32):
+            chunk = rows[i : i + 32]
+            scores.extend(det.score([r.code for r in chunk], [r.language for r in chunk]).tolist())
+            print(f"\rscored {len(scores)}/{len(rows)} files", end="", file=sys.stderr, flush=True)
+        print(file=sys.stderr)
+        cal = calibrate(scores, labels, groups=[r.source or "(none)" for r in rows], rule=args.rule,
+                        min_group=args.min_group)
+    except (InferenceError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    for name, v in sorted(cal["levels"].items(), key=lambda kv: -kv[1]["threshold"]):
+        worst = max(v["fpr_by_group"].values(), default=float("nan"))
+        print(f"{name}: score > {v['threshold']:.4f}  FPR {v['fpr']:.4f} (worst counted source {worst:.4f})  "
+              f"TPR {v['tpr']:.3f}")
+    for name, v in cal["levels"].items():
+        if v["expected_fpr_bound"] > v["target_fpr"] + 1e-12:
+            need = int(round(1 / v["target_fpr"])) - 1
+            print(f"warning: {cal['n_human']} human files cannot promise {v['target_fpr']:.0%} at {name}: new human "
+                  f"files will score above it {v['expected_fpr_bound']:.1%} of the time on average; "
+                  f"calibrate on at least {need} human files", file=sys.stderr)
+    counted = sorted(next(iter(cal["levels"].values()))["fpr_by_group"])
+    print(f"rule {args.rule}; {cal['n_human']} human / {cal['n_ai']} AI files; sources counted: "
+          f"{', '.join(counted) or 'none'}")
+    if args.dry_run:
+        print("dry run: nothing written")
+        return 0
+    scored_with = f"ml.inference ({args.backend}), windows of {det.max_length} tokens, aggregation {det.aggregation}"
+    extra = {"calibrated_on": str(data), "scored_with": scored_with, "calibrated_by": "codeguard calibrate"}
+    old = load_thresholds(model_dir) or {}
+    if "epoch" in old:
+        extra["epoch"] = old["epoch"]  # the trained epoch the thresholds belong to
+    path = save_thresholds(model_dir, cal, extra=extra)
+    card = update_risk_levels(model_dir)
+    print(f"wrote {path}" + (f" and the risk section of {card}" if card else ""))
+    return 0
