@@ -30,7 +30,13 @@ from typing import Any
 import numpy as np
 
 from benchmarks.report import markdown_table, publish
-from ml.calibration import CALIBRATION_RULES, MIN_GROUP_HUMANS, calibrate, threshold_at_fpr
+from ml.calibration import (
+    CALIBRATION_RULES,
+    MIN_GROUP_HUMANS,
+    calibrate,
+    rates_at_threshold,
+    threshold_at_fpr,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "aigen"
@@ -74,32 +80,29 @@ def arrays(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, list[str
 
 def rates(rows: list[dict[str, Any]], t: float) -> tuple[float, float]:
     s, y, _ = arrays(rows)
-    return float((s[y == 0] > t).mean()), float((s[y == 1] > t).mean())
+    return rates_at_threshold(s, y, t)
 
 
-def high_threshold(rows: list[dict[str, Any]], rule: str) -> float:
+def high_level(rows: list[dict[str, Any]], rule: str) -> dict[str, Any]:
+    """calibrate()'s output for the `high` level alone, plus the sources it counted."""
     s, y, g = arrays(rows)
     cal = calibrate(s, y, targets=(("high", TARGET),), groups=g, rule=rule)
-    return float(cal["levels"]["high"]["threshold"])
+    return {**cal["levels"]["high"], "counted": sorted(cal["n_human_by_group"])}
 
 
 def rule_table(dev: list[dict[str, Any]]) -> tuple[list[list[Any]], list[list[Any]]]:
     """In-sample and leave-one-source-out rows per rule on one model's dev scores."""
-    counted = sorted({r["source"] for r in dev if r["label"] == 0}
-                     - {s for s in {r["source"] for r in dev}
-                        if sum(r["source"] == s and r["label"] == 0 for r in dev) < MIN_GROUP_HUMANS})
     inside, loso = [], []
     for rule in CALIBRATION_RULES:
-        t = high_threshold(dev, rule)
-        fpr, tpr = rates(dev, t)
-        worst = max(rates([r for r in dev if r["source"] == s], t)[0] for s in counted)
-        inside.append([rule, f"{t:.4f}", f"{fpr:.4f}", f"{worst:.3f}", f"{tpr:.3f}"])
+        lv = high_level(dev, rule)
+        worst = max(lv["fpr_by_group"].values())
+        inside.append([rule, f"{lv['threshold']:.4f}", f"{lv['fpr']:.4f}", f"{worst:.3f}", f"{lv['tpr']:.3f}"])
         res = []
-        for s in counted:
-            t_s = high_threshold([r for r in dev if r["source"] != s], rule)
-            res.append(rates([r for r in dev if r["source"] == s], t_s))
+        for src in lv["counted"]:
+            t_s = high_level([r for r in dev if r["source"] != src], rule)["threshold"]
+            res.append(rates([r for r in dev if r["source"] == src], t_s))
         arr = np.array(res)
-        loso.append([rule, len(counted), f"{arr[:, 0].mean():.4f}", f"{arr[:, 0].max():.3f}", f"{arr[:, 1].mean():.3f}"])
+        loso.append([rule, len(res), f"{arr[:, 0].mean():.4f}", f"{arr[:, 0].max():.3f}", f"{arr[:, 1].mean():.3f}"])
     return inside, loso
 
 
@@ -166,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         h_rows = served_scores(hdir, "train", cache, only=held) + served_scores(hdir, "dev", cache, only=held)
         rows = []
         for rule in CALIBRATION_RULES:
-            t = high_threshold(h_dev, rule)
+            t = high_level(h_dev, rule)["threshold"]
             fpr, tpr = rates(h_rows, t)
             rows.append([rule, f"{t:.4f}", f"{fpr:.4f}", f"{tpr:.3f}"])
         n_h = sum(r["label"] == 0 for r in h_rows)

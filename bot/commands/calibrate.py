@@ -48,14 +48,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bot.cli import UsageError, quiet_libraries
-    from ml.calibration import calibrate, load_thresholds, save_thresholds
+    from ml.calibration import calibrate, save_thresholds
     from ml.config import TrainConfig
     from ml.data import DataError, load_aigen
     from ml.inference import InferenceError, default_model_dir, get_detector
     from ml.model_card import update_risk_levels
 
     model_dir = Path(args.model) if args.model else default_model_dir()
-    data = Path(args.data) if args.data else TrainConfig().data_path(TrainConfig().aigen_dev)
+    defaults = TrainConfig()
+    data = Path(args.data) if args.data else defaults.data_path(defaults.aigen_dev)
     if not data.is_file():
         raise UsageError(f"calibration data not found: {data}")
     if args.min_group < 1:
@@ -98,9 +99,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     scored_with = f"ml.inference ({args.backend}), windows of {det.max_length} tokens, aggregation {det.aggregation}"
     extra = {"calibrated_on": str(data), "scored_with": scored_with, "calibrated_by": "codeguard calibrate"}
-    old = load_thresholds(model_dir) or {}
-    if "epoch" in old:
-        extra["epoch"] = old["epoch"]  # the trained epoch the thresholds belong to
+    if "epoch" in det.thresholds:  # the thresholds the detector loaded: the trained epoch they belong to
+        extra["epoch"] = det.thresholds["epoch"]
     path = save_thresholds(model_dir, cal, extra=extra)
     card = update_risk_levels(model_dir)
     print(f"wrote {path}" + (f" and the risk section of {card}" if card else ""))
