@@ -1,4 +1,5 @@
-"""AI-generated code detection on ../shared/data/aigen: our model against two cheap baselines.
+"""AI-generated code detection on ../shared/data/aigen: our model against two cheap baselines
+(and against its own file-evidence paths without the encoder).
 
 Why the baselines stay here: in-distribution, a character n-gram model and a stylometric
 model are already strong on this data, so a neural detector only earns its cost if it beats
@@ -11,7 +12,7 @@ Leave-one-source-out (baselines): train without
 source S, test on all of S (train + dev rows), threshold calibrated on the other sources' dev
 humans, so the numbers show both ranking (AUC) and what a deployed threshold does on S.
 
-Both baselines see text with leading tabs expanded to 4 spaces and `package` headers
+All three see text with leading tabs expanded to 4 spaces and `package` headers
 removed (training and evaluation alike): the data README shows tabs alone separate classes in
 one source, which is an artefact, not an AI signal.
 
@@ -30,17 +31,19 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.inspection import permutation_importance
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from ml.calibration import rates_at_threshold, threshold_at_fpr, tpr_at_fpr
+from ml.charngrams import CharNgramModel, ngram_counts
+from ml.codetext import plain_layout
+from ml.evidence import PATHS, EvidenceInputs, fit_evidence, stacking_weights
 from ml.stylometry import FEATURE_NAMES, style_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,18 +62,6 @@ LENGTH_BUCKETS = ((0, 1000, "<1k chars"), (1000, 3000, "1k-3k chars"), (3000, 10
 def load(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
-
-
-def normalise_layout(code: str) -> str:
-    """Leading tabs -> 4 spaces; leading `package x;` line dropped (see module docstring)."""
-    out = []
-    for line in code.split("\n"):
-        stripped = line.lstrip(" \t")
-        if stripped.startswith("package ") and stripped.rstrip().endswith(";") and not out:
-            continue
-        indent = line[: len(line) - len(stripped)]
-        out.append(indent.expandtabs(4) + stripped)
-    return "\n".join(out)
 
 
 # ---------------------------------------------------------------------------- metrics
@@ -114,29 +105,18 @@ def length_bucket(r: dict[str, Any]) -> str:
 
 
 class CharTfidf:
-    """Character 2-5-gram TF-IDF + logistic regression; hashing so LOSO never refits a vocabulary."""
+    """Character 2-5-gram TF-IDF + logistic regression (ml.charngrams, 2**20 hashed columns: the
+    same reader as the model's n-gram evidence path, with more columns); hashing so LOSO never
+    refits a vocabulary."""
 
     name = "char 2-5-gram TF-IDF + LR"
+    bits = 20
 
-    def __init__(self) -> None:
-        self.hasher = HashingVectorizer(
-            analyzer="char",
-            ngram_range=(2, 5),
-            n_features=2**20,
-            alternate_sign=False,
-            norm=None,
-            lowercase=False,
-        )
-
-    def featurise(self, codes: list[str], langs: list[str]) -> Any:
-        return self.hasher.transform(codes)
+    def featurise(self, codes: list[str], langs: list[str], groups: list[str]) -> Any:
+        return ngram_counts(codes, bits=self.bits)
 
     def fit_predict(self, xtr: Any, ytr: np.ndarray, xte: Any) -> np.ndarray:
-        tfidf = TfidfTransformer(sublinear_tf=True)
-        a = tfidf.fit_transform(xtr)
-        clf = LogisticRegression(C=10.0, max_iter=2000, solver="liblinear")
-        clf.fit(a, ytr)
-        return clf.decision_function(tfidf.transform(xte))
+        return CharNgramModel.fit(xtr, ytr, bits=self.bits).decision_counts(xte)
 
 
 def extra_char_features(codes: list[str]) -> np.ndarray:
@@ -154,7 +134,7 @@ class StyleGB:
     name = "stylometry + gradient boosting"
     feature_names = [*FEATURE_NAMES, *(f"char_freq[{c}]" for c in EXTRA_CHARS)]
 
-    def featurise(self, codes: list[str], langs: list[str]) -> np.ndarray:
+    def featurise(self, codes: list[str], langs: list[str], groups: list[str]) -> np.ndarray:
         return np.hstack([style_matrix(codes, langs), extra_char_features(codes)])
 
     def model(self) -> HistGradientBoostingClassifier:
@@ -165,6 +145,32 @@ class StyleGB:
     def fit_predict(self, xtr: np.ndarray, ytr: np.ndarray, xte: np.ndarray) -> np.ndarray:
         clf = self.model().fit(xtr, ytr)
         return clf.decision_function(xte)
+
+
+@dataclass(frozen=True)
+class GroupedInputs:
+    """Evidence inputs with each file's group, indexable by rows like the other featurisations."""
+
+    inputs: EvidenceInputs
+    groups: np.ndarray
+
+    def __getitem__(self, idx: np.ndarray) -> GroupedInputs:
+        return GroupedInputs(self.inputs.rows(idx), self.groups[idx])
+
+
+class EvidenceStack:
+    """The model's file evidence without its encoder (ml.evidence): stylometric trees and character
+    n-grams fitted out of fold by group, mixed by logistic regression on those out-of-fold scores.
+    Shown so the encoder's share of the model's numbers is visible."""
+
+    name = "file evidence alone (trees + n-grams, stacked)"
+
+    def featurise(self, codes: list[str], langs: list[str], groups: list[str]) -> GroupedInputs:
+        return GroupedInputs(EvidenceInputs.of(codes, langs, PATHS), np.array(groups))
+
+    def fit_predict(self, xtr: GroupedInputs, ytr: np.ndarray, xte: GroupedInputs) -> np.ndarray:
+        fitted, oof, _ = fit_evidence(xtr.inputs, ytr, xtr.groups.tolist(), PATHS, log=lambda _: None)
+        return fitted.matrix_of(xte.inputs) @ stacking_weights(oof, ytr)
 
 
 # ---------------------------------------------------------------------------- model
@@ -386,14 +392,16 @@ def main(argv: list[str] | None = None) -> int:
     train, dev = load(data / "train.jsonl"), load(data / "dev.jsonl")
     ytr = np.array([r["label"] for r in train])
     ydev = np.array([r["label"] for r in dev])
-    norm_tr = [normalise_layout(r["code"]) for r in train]
-    norm_dev = [normalise_layout(r["code"]) for r in dev]
+    norm_tr = [plain_layout(r["code"]) for r in train]
+    norm_dev = [plain_layout(r["code"]) for r in dev]
     ltr = [r["language"] for r in train]
     ldev = [r["language"] for r in dev]
 
     results: dict[str, Any] = {"dev": {}, "loso": {}, "short": {}, "notes": []}
     dev_scores: dict[str, list[float]] = {}
-    baselines = [CharTfidf(), StyleGB()]
+    baselines: list[Any] = [CharTfidf(), StyleGB(), EvidenceStack()]
+    gtr = [r["group"] for r in train]
+    gdev = [r["group"] for r in dev]
     feats: dict[str, tuple[Any, Any]] = {}
     loaded = bool(args.baselines_json)
     if loaded:
@@ -411,9 +419,9 @@ def main(argv: list[str] | None = None) -> int:
         ]
         print(f"baselines loaded from {args.baselines_json}", flush=True)
     else:
-        for b, short in zip(baselines, ["TF-IDF", "style-GB"], strict=True):
+        for b, short in zip(baselines, ["TF-IDF", "style-GB", "evidence"], strict=True):
             t0 = time.time()
-            xtr, xdev = b.featurise(norm_tr, ltr), b.featurise(norm_dev, ldev)
+            xtr, xdev = b.featurise(norm_tr, ltr, gtr), b.featurise(norm_dev, ldev, gdev)
             feats[b.name] = (xtr, xdev)
             s = b.fit_predict(xtr, ytr, xdev)
             results["dev"][b.name] = evaluate(dev, ydev, s)
@@ -561,6 +569,10 @@ def main(argv: list[str] | None = None) -> int:
 def _vstack(a: Any, b: Any) -> Any:
     if isinstance(a, np.ndarray):
         return np.vstack([a, b])
+    if isinstance(a, GroupedInputs):
+        style = np.vstack([a.inputs.style, b.inputs.style]) if a.inputs.style is not None else None
+        counts = _vstack(a.inputs.counts, b.inputs.counts) if a.inputs.counts is not None else None
+        return GroupedInputs(EvidenceInputs(style, counts), np.concatenate([a.groups, b.groups]))
     import scipy.sparse as sp
 
     return sp.vstack([a, b]).tocsr()

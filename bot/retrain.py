@@ -249,6 +249,8 @@ def retrain(
             embedding_dim=model.config.embedding_dim,
             style_features=bool(model.config.n_style),
             lora=model.config.lora,
+            # The parent's classifier reads these; they are refitted on the new training files.
+            file_evidence=list(model.config.evidence),
             output_dir=str(work / "model"),
             checkpoint_dir=str(work / "checkpoint"),
             resume="",

@@ -62,6 +62,18 @@ def strip_package_header(code: str) -> str:
     return "\n".join(out)
 
 
+def plain_layout(code: str) -> str:
+    """The code as text, minus the two layout artefacts `prepare` hides: leading tabs become
+    4-column spaces and a leading `package` header goes. For readers of raw characters (the
+    character n-gram path, the baselines), which would otherwise learn tabs-mean-human."""
+    text = strip_package_header(code.replace("\r\n", "\n").replace("\r", "\n"))
+    out = []
+    for line in text.split("\n"):
+        body = line.lstrip(" \t")
+        out.append(" " * _indent_columns(line) + body if body else "")
+    return "\n".join(out)
+
+
 def prepare(code: str) -> str:
     """Rewrite `code` into tokenizer-ready text with explicit layout markers (pure function)."""
     if not isinstance(code, str):

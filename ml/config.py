@@ -71,6 +71,14 @@ class TrainConfig:
     style_pretrain_epochs: int = 40
     # Share of training examples whose stylometric input is hidden (see ModelConfig.style_dropout).
     style_dropout: float = 0.0
+    # Whole-file evidence the classifier adds (ml/evidence.py): style_trees, char_ngrams. Fitted
+    # on all training files before the encoder stages, out of fold for the files it trains on.
+    file_evidence: list[str] = field(default_factory=list)
+    evidence_folds: int = 5
+    # Share of training files (seeded, by content) never drawn for encoder training: after it, the
+    # head's mix (encoder path weight, evidence weights, bias) is refitted on them, where neither the
+    # encoder nor the out-of-fold evidence has seen the labels. 0 = keep the mix training learned.
+    stack_fraction: float = 0.0
     lora: bool = True
     lora_r: int = 16
     lora_alpha: int = 32
@@ -151,6 +159,19 @@ class TrainConfig:
             raise ConfigError("embedding_dim must be >= 1")
         if not 0 <= self.style_dropout < 1:
             raise ConfigError("style_dropout must be in [0, 1)")
+        if self.file_evidence:
+            from ml.evidence import EvidenceError, check_paths
+
+            try:
+                check_paths(self.file_evidence)
+            except EvidenceError as exc:
+                raise ConfigError(str(exc)) from exc
+            if self.evidence_folds < 2:
+                raise ConfigError("evidence_folds must be >= 2")
+        if not 0 <= self.stack_fraction < 0.5:
+            raise ConfigError("stack_fraction must be in [0, 0.5)")
+        if self.stack_fraction and not self.file_evidence:
+            raise ConfigError("stack_fraction needs file_evidence (it refits the mix of the encoder path and the evidence)")
         if not 0 <= self.augment_prob <= 1:
             raise ConfigError("augment_prob must be in [0, 1]")
         from ml.calibration import CALIBRATION_RULES

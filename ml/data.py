@@ -53,6 +53,8 @@ class CodeExample:
     label: int  # 1 AI, 0 human, -1 unknown (contrastive only)
     source: str = ""
     group: str = ""
+    # Out-of-fold file evidence log-odds (ml.evidence), filled in by the trainer.
+    evidence: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class TrainItem:
     language: str
     label: int
     style_code: str = ""  # whole (augmented) file the stylometric features describe
+    evidence: tuple[float, ...] = ()  # the whole file's evidence log-odds (empty: zeros)
 
 
 @dataclass
@@ -298,7 +301,7 @@ class MixedBatches:
         if rng.random() < self.augment_prob:
             code = augment(code, ex.language, rng, names=LIGHT, max_ops=1)
         window, frac = self._window(code, rng)
-        return TrainItem(window, ex.language, ex.label, style_code=code), frac
+        return TrainItem(window, ex.language, ex.label, style_code=code, evidence=ex.evidence), frac
 
     def _view(self, ex: CodeExample, rng: random.Random, frac: float | None = None) -> TrainItem:
         code = augment(ex.code, ex.language, rng, max_ops=2)

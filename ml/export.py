@@ -6,7 +6,9 @@ peft at serving time. LoRA adapters are merged into the base weights before expo
 plain BERT plus the two heads.
 
 The graph: inputs input_ids [batch, seq] int64, attention_mask [batch, seq] int64 and, when
-the classifier reads stylometric features, style [batch, n_style] float32; outputs
+the classifier reads stylometric features, style [batch, n_style] float32, and when it adds file
+evidence, evidence [batch, n_evidence] float32 (ml.evidence, computed per file outside the
+graph: the graph holds only its learned weights); outputs
 embeddings [batch, D] (unit norm) and logits [batch]. Batch and sequence axes are dynamic.
 Every export is checked against PyTorch on a real input and the differences are written to
 export.json next to the graphs.
@@ -54,7 +56,7 @@ def _merged_model(model_dir: Path) -> Any:
     return model
 
 
-def _wrapper(model: Any, with_style: bool) -> Any:
+def _wrapper(model: Any, with_style: bool, with_evidence: bool) -> Any:
     import torch
 
     class Exported(torch.nn.Module):
@@ -62,13 +64,16 @@ def _wrapper(model: Any, with_style: bool) -> Any:
             super().__init__()
             self.model = model
 
-        def forward(self, input_ids: Any, attention_mask: Any, style: Any = None) -> Any:
-            return self.model(input_ids, attention_mask, style if with_style else None)
+        def forward(self, input_ids: Any, attention_mask: Any, *extra: Any) -> Any:
+            rest = iter(extra)
+            style = next(rest) if with_style else None
+            evidence = next(rest) if with_evidence else None
+            return self.model(input_ids, attention_mask, style, evidence)
 
     return Exported().eval()
 
 
-def _probe_inputs(model_dir: Path, n_style: int) -> dict[str, np.ndarray]:
+def _probe_inputs(model_dir: Path, n_style: int, evidence: list[str]) -> dict[str, np.ndarray]:
     """Two real windows of different lengths (padding exercised) through the real tokenizer."""
     from ml.inference import _load_tokenizer, _read_config
 
@@ -76,7 +81,8 @@ def _probe_inputs(model_dir: Path, n_style: int) -> dict[str, np.ndarray]:
     tok = _load_tokenizer(model_dir, str(cfg.get("backbone", "")))
     from ml.codetext import prepare
 
-    texts = [prepare(_PROBE), prepare("int main() { return 0; }\n")]
+    codes, langs = [_PROBE, "int main() { return 0; }\n"], ["python", "cpp"]
+    texts = [prepare(c) for c in codes]
     enc = tok(
         texts, padding=True, truncation=True, max_length=int(cfg.get("max_length", 256)), return_tensors="np"
     )
@@ -89,9 +95,13 @@ def _probe_inputs(model_dir: Path, n_style: int) -> dict[str, np.ndarray]:
 
         names = list(cfg.get("style_feature_names") or [])
         idx = [FEATURE_NAMES.index(n) for n in names]
-        feeds["style"] = np.stack(
-            [style_features(_PROBE, "python")[idx], style_features("int main() { return 0; }\n", "cpp")[idx]]
-        ).astype(np.float32)
+        feeds["style"] = np.stack([style_features(c, lang)[idx] for c, lang in zip(codes, langs, strict=True)]).astype(
+            np.float32
+        )
+    if evidence:
+        from ml.evidence import FileEvidence
+
+        feeds["evidence"] = FileEvidence.load(model_dir, evidence).matrix(codes, langs).astype(np.float32)
     return feeds
 
 
@@ -123,7 +133,8 @@ def export_onnx(
     t0 = time.time()
     model = _merged_model(mdir)
     n_style = int(model.config.n_style)
-    feeds = _probe_inputs(mdir, n_style)
+    evidence = list(model.config.evidence)
+    feeds = _probe_inputs(mdir, n_style, evidence)
     args: tuple[Any, ...] = (torch.from_numpy(feeds["input_ids"]), torch.from_numpy(feeds["attention_mask"]))
     names = ["input_ids", "attention_mask"]
     axes: dict[str, dict[int, str]] = {
@@ -132,11 +143,12 @@ def export_onnx(
         "embeddings": {0: "batch"},
         "logits": {0: "batch"},
     }
-    if n_style:
-        args = (*args, torch.from_numpy(feeds["style"]))
-        names.append("style")
-        axes["style"] = {0: "batch"}
-    wrapper = _wrapper(model, bool(n_style))
+    for extra in ("style", "evidence"):
+        if extra in feeds:
+            args = (*args, torch.from_numpy(feeds[extra]))
+            names.append(extra)
+            axes[extra] = {0: "batch"}
+    wrapper = _wrapper(model, bool(n_style), bool(evidence))
     with torch.no_grad():
         ref_emb, ref_logits = (t.numpy() for t in wrapper(*args))
     raw = out / "model.raw.onnx"

@@ -30,6 +30,7 @@ import numpy as np
 from ml.blend import semantic_score
 from ml.calibration import load_thresholds, risk_level
 from ml.codetext import prepare
+from ml.evidence import EvidenceError, FileEvidence
 from ml.stylometry import FEATURE_NAMES, style_features
 from ml.windows import DEFAULT_AGGREGATION, Aggregation, aggregate_embeddings, aggregate_logits, build_windows
 
@@ -132,6 +133,13 @@ class CodeDetectorInference:
                 "ml/stylometry.py changed since it was trained — retrain or restore the features"
             )
         self._style_index = [FEATURE_NAMES.index(n) for n in self.style_names]
+        self.evidence_names: list[str] = list(self.config.get("evidence") or [])
+        self.evidence: FileEvidence | None = None
+        if self.evidence_names:
+            try:
+                self.evidence = FileEvidence.load(self.model_dir, self.evidence_names)
+            except EvidenceError as exc:
+                raise InferenceError(str(exc)) from exc
         self.tokenizer = _load_tokenizer(self.model_dir, str(self.config.get("backbone", "")))
         thresholds = load_thresholds(self.model_dir)
         self.calibrated = thresholds is not None
@@ -186,15 +194,16 @@ class CodeDetectorInference:
         self._onnx_inputs = {i.name for i in self.session.get_inputs()}
 
     def _forward(
-        self, ids: np.ndarray, mask: np.ndarray, style: np.ndarray | None
+        self, ids: np.ndarray, mask: np.ndarray, style: np.ndarray | None, evidence: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """One padded batch of windows -> (embeddings [B, D], logits [B])."""
         if self.backend == "onnx":
             feeds: dict[str, np.ndarray] = {"input_ids": ids, "attention_mask": mask}
-            if "style" in self._onnx_inputs:
-                if style is None:
-                    raise InferenceError("the ONNX graph expects style features")
-                feeds["style"] = style.astype(np.float32)
+            for name, value in (("style", style), ("evidence", evidence)):
+                if name in self._onnx_inputs:
+                    if value is None:
+                        raise InferenceError(f"the ONNX graph expects {name} features")
+                    feeds[name] = value.astype(np.float32)
             emb, logits = self.session.run(["embeddings", "logits"], feeds)
             return np.asarray(emb, dtype=np.float32), np.asarray(logits, dtype=np.float32).reshape(-1)
         import torch
@@ -203,7 +212,8 @@ class CodeDetectorInference:
             t_ids = torch.from_numpy(ids).to(self.device)
             t_mask = torch.from_numpy(mask).to(self.device)
             t_style = torch.from_numpy(style).to(self.device) if style is not None else None
-            emb, logits = self.model(t_ids, t_mask, style=t_style)
+            t_ev = torch.from_numpy(evidence).to(self.device) if evidence is not None else None
+            emb, logits = self.model(t_ids, t_mask, style=t_style, evidence=t_ev)
             return emb.float().cpu().numpy(), logits.float().cpu().numpy().reshape(-1)
 
     # ------------------------------------------------------------------------------ core
@@ -240,6 +250,8 @@ class CodeDetectorInference:
             weights.append(w)
             # Stylometry describes the whole file; every window of it gets the same vector.
             styles.append(style_features(code, langs[i])[self._style_index] if self.style_names else None)
+        # File evidence, like stylometry, describes the whole file: one row per file, shared by its windows.
+        file_ev = self.evidence.matrix(codes, langs) if self.evidence is not None else None
         pad = int(self.tokenizer.pad_token_id or 0)
         # Longest first so padding inside a batch stays small and a memory problem shows at once.
         order = sorted(range(len(flat)), key=lambda k: -len(flat[k][1]))
@@ -262,7 +274,8 @@ class CodeDetectorInference:
                     style = np.stack([s for k in idx if (s := styles[flat[k][0]]) is not None]).astype(
                         np.float32
                     )
-                emb, logits = self._forward(ids, mask, style)
+                ev = file_ev[[flat[k][0] for k in idx]] if file_ev is not None else None
+                emb, logits = self._forward(ids, mask, style, ev)
                 if emb.shape[1] != dim:
                     raise InferenceError(f"model returned {emb.shape[1]}-d embeddings, config says {dim}")
                 emb_all[idx] = emb

@@ -12,6 +12,8 @@ Design choices and why:
 * **Classification head** (dropout, hidden layer, one logit) reads the pooled vector,
   optionally concatenated with standardised stylometric features (`ml.stylometry`): layout and
   naming statistics are strong, cheap evidence that a sentence encoder sees only dimly.
+* **File evidence** (`ml.evidence`, optional): log-odds of whole-file readers (stylometric
+  trees, character n-grams), added to the classifier's logit through a learned linear layer.
 * **LoRA adapters** on the upper encoder layers when `lora` is on: a checkpoint then stores only
   adapters + heads (a few MB) and loads the base from the installed package, and on CPU the
   backward pass stops at the lowest adapted layer.
@@ -63,6 +65,9 @@ class ModelConfig:
     lora_dropout: float = 0.05
     lora_layers: list[int] = field(default_factory=lambda: list(LORA_LAYERS))
     lora_target_modules: list[str] = field(default_factory=lambda: list(LORA_TARGET_MODULES))
+    # Whole-file evidence paths (ml.evidence.PATHS) whose log-odds the classifier adds, each
+    # with a learned weight; their fitted arrays live in evidence.safetensors.
+    evidence: list[str] = field(default_factory=list)
     pooling: str = "mean"
     text_format: str = "codetext-v1"  # ml.codetext.prepare; bump if that encoding changes
 
@@ -169,6 +174,11 @@ class DualHeadCodeModel(nn.Module):
                 nn.Dropout(config.dropout),
                 nn.Linear(config.style_head_hidden, 1),
             )
+        self.evidence_head: nn.Linear | None = None
+        if config.evidence:
+            # Starts by trusting every path half; training learns how much each deserves.
+            self.evidence_head = nn.Linear(len(config.evidence), 1, bias=False)
+            nn.init.constant_(self.evidence_head.weight, 0.5)
         # Standardisation of the stylometric features, fitted on training data and saved with the
         # weights, so inference applies exactly the scaling the head was trained with.
         self.style_mean: torch.Tensor
@@ -213,7 +223,10 @@ class DualHeadCodeModel(nn.Module):
 
     def head_parameters(self) -> list[nn.Parameter]:
         heads = list(self.projection.parameters()) + list(self.classifier.parameters())
-        return heads + (list(self.style_head.parameters()) if self.style_head is not None else [])
+        for extra in (self.style_head, self.evidence_head):
+            if extra is not None:
+                heads += list(extra.parameters())
+        return heads
 
     def set_backbone_trainable(self, trainable: bool) -> None:
         for p in self.backbone.parameters():
@@ -242,7 +255,19 @@ class DualHeadCodeModel(nn.Module):
     def project(self, pooled: torch.Tensor) -> torch.Tensor:
         return F.normalize(self.projection(pooled), p=2, dim=-1)
 
-    def classify(self, pooled: torch.Tensor, style: torch.Tensor | None = None) -> torch.Tensor:
+    def classify(
+        self, pooled: torch.Tensor, style: torch.Tensor | None = None, evidence: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        logit = self._classify(pooled, style)
+        if self.evidence_head is None:
+            return logit
+        if evidence is None:
+            raise ValueError(f"this model's classifier reads file evidence {self.config.evidence}: pass evidence=")
+        if evidence.shape[-1] != len(self.config.evidence):
+            raise ValueError(f"evidence has {evidence.shape[-1]} columns, the model expects {len(self.config.evidence)}")
+        return logit + self.evidence_head(evidence.to(logit.dtype)).squeeze(-1)
+
+    def _classify(self, pooled: torch.Tensor, style: torch.Tensor | None) -> torch.Tensor:
         n_style = self.config.n_style
         if n_style:
             if style is None:
@@ -273,10 +298,14 @@ class DualHeadCodeModel(nn.Module):
         return self.style_head(self.standardise_style(style)).squeeze(-1)
 
     def forward(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, style: torch.Tensor | None = None
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        style: torch.Tensor | None = None,
+        evidence: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         pooled = self.pool(input_ids, attention_mask)
-        return self.project(pooled), self.classify(pooled, style)
+        return self.project(pooled), self.classify(pooled, style, evidence)
 
     # ------------------------------------------------------------------------- persistence
     def _saved_state(self) -> dict[str, torch.Tensor]:
@@ -360,4 +389,5 @@ def model_config_from_train(cfg: Any, style_feature_names: list[str] | None = No
         lora_dropout=cfg.lora_dropout,
         lora_layers=list(cfg.lora_layers),
         lora_target_modules=list(cfg.lora_target_modules),
+        evidence=list(cfg.file_evidence),
     )

@@ -41,7 +41,9 @@ def write_model_card(
     add(
         f"- Backbone: `{cfg.model_name}` (loaded from the installed package; this folder stores only what "
         f"differs from it{': LoRA adapters r=' + str(cfg.lora_r) + ' on layers ' + str(list(cfg.lora_layers)) if cfg.lora else ''}, "
-        "the heads and the stylometric scaler)."
+        "the heads and the stylometric scaler"
+        + ("; evidence.safetensors holds the file-evidence arrays" if getattr(cfg, "file_evidence", None) else "")
+        + ")."
     )
     add(
         "- Input: code rewritten by `ml.codetext.prepare` (line breaks and relative indentation as marker "
@@ -49,7 +51,14 @@ def write_model_card(
         f"{cfg.max_length} tokens per window; mean pooling."
     )
     add(
-        f"- Classifier input: pooled embedding{' + standardised stylometric features (ml.stylometry)' if cfg.style_features else ''}.\n"
+        f"- Classifier input: pooled embedding{' + standardised stylometric features (ml.stylometry)' if cfg.style_features else ''}"
+        + (
+            f"; plus file evidence {', '.join(cfg.file_evidence)} (ml.evidence: log-odds of whole-file readers, "
+            "each times a learned weight, fitted out of fold on the training files so the weights learn how far "
+            "to trust them; stored in evidence.safetensors).\n"
+            if getattr(cfg, "file_evidence", None)
+            else ".\n"
+        )
     )
     add("## Training data (../shared/data only)\n")
     add(
@@ -84,6 +93,19 @@ def write_model_card(
     if prior and "style_prior_dev_roc_auc" in prior:
         add(f"- Stylometric path alone after its pre-fit (before any encoder training): ROC-AUC "
             f"{_fmt(prior['style_prior_dev_roc_auc'])}, TPR at 1% FPR {_fmt(prior['style_prior_dev_tpr_at_1fpr'])}")
+    ev = best.get("file_evidence") if best else None
+    for name in getattr(cfg, "file_evidence", []) or []:
+        if ev and f"{name}_dev_roc_auc" in ev:
+            oof = ev.get(f"{name}_oof_roc_auc")
+            add(f"- File evidence `{name}` alone: dev ROC-AUC {_fmt(ev[f'{name}_dev_roc_auc'])}, TPR at 1% FPR "
+                f"{_fmt(ev[f'{name}_dev_tpr_at_1fpr'])}" + (f" (out-of-fold on train: ROC-AUC {_fmt(oof)})" if oof else ""))
+    mix = ev.get("head_mix") if ev else None
+    if mix and "encoder_weight" in mix:
+        add(f"- Head mix, refitted on {mix['files']} training files kept out of encoder training "
+            f"({mix['human']} human; their evidence out of fold): encoder path x{_fmt(mix['encoder_weight'])}, "
+            + ", ".join(f"`{k}` x{_fmt(v)}" for k, v in mix["evidence_weights"].items())
+            + f"; ROC-AUC on those files {_fmt(mix['before']['roc_auc'])} with the mix training learned, "
+            f"{_fmt(mix['after']['roc_auc'])} refitted")
     if best:
         add(f"- Best epoch: {best.get('epoch')}")
         add(

@@ -62,6 +62,14 @@ _OPERATOR = re.compile(r"==|!=|<=|>=|&&|\|\||\+=|-=|\*=|/=|[=+\-*/%<>]")
 _ASSIGN = re.compile(r"(?<![=!<>+\-*/%&|^:])=(?![=>])")
 _COMMA = re.compile(r",")
 _KW_PAREN = re.compile(r"\b(if|for|while|switch|catch|elif)\s*\(")
+# A binary operator between two operands, with the whitespace on either side captured. The
+# operand before it must end a word or bracket and the one after must start one, so unary
+# minus, `->`, generics' `<T>` after a keyword and the like mostly fall outside.
+_BINOP = re.compile(
+    r"(?<=[\w)\]])([ \t]*)(==|!=|<=|>=|&&|\|\||\+=|-=|\*=|/=|%=|<<|>>|[+\-*/%<>]|=)([ \t]*)(?=[\w(\"'\[!-])"
+)
+_CALL = re.compile(r"\b([A-Za-z_]\w*)([ \t]*)\(")
+_NOT_CALLS = frozenset("if for while switch catch return elif and or not in is sizeof new print".split())
 
 FEATURE_NAMES: list[str] = [
     # size
@@ -131,6 +139,21 @@ FEATURE_NAMES: list[str] = [
     "assign_spaced_ratio",
     "comma_spaced_ratio",
     "keyword_paren_spaced_ratio",
+    # spacing habits: people type irregular spacing (`a+b` next to `c = d`, `i ++`, `foo (x)`);
+    # generated and formatter-run code is uniform. Not layout: indentation is measured above.
+    "binop_spaced_both_ratio",
+    "binop_spaced_none_ratio",
+    "binop_spaced_one_side_ratio",
+    "binop_spacing_mixed",
+    "double_space_inline_ratio",
+    "space_before_semicolon_ratio",
+    "space_before_comma_ratio",
+    "space_inside_paren_ratio",
+    "call_space_paren_ratio",
+    "paren_brace_unspaced_ratio",
+    "comment_unspaced_ratio",
+    "incdec_spaced_ratio",
+    "quote_style_mixed",
     "trailing_whitespace_ratio",
     "whitespace_char_ratio",
     "uppercase_char_ratio",
@@ -264,6 +287,7 @@ def style_features(code: str, language: str) -> np.ndarray:
     comment_lines = 0
     inline_comments = 0
     comment_texts: list[str] = []
+    comment_texts_raw: list[str] = []
     code_parts: list[str] = []
     for ln in lines:
         code_part, comment = _split_comment(ln, marker)
@@ -272,6 +296,7 @@ def style_features(code: str, language: str) -> np.ndarray:
             code_part = ln
         code_parts.append(code_part)
         if comment is not None:
+            comment_texts_raw.append(comment)
             comment_texts.append(comment.strip().lstrip("/#-! ").strip())
             if code_part.strip():
                 inline_comments += 1
@@ -381,6 +406,7 @@ def style_features(code: str, language: str) -> np.ndarray:
     kws = list(_KW_PAREN.finditer(no_strings))
     if kws:
         f["keyword_paren_spaced_ratio"] = sum(" " in m.group(0) for m in kws) / len(kws)
+    _spacing_features(f, code_only, comment_texts_raw, language)
     f["trailing_whitespace_ratio"] = sum(ln != ln.rstrip() for ln in lines) / n_lines
     f["whitespace_char_ratio"] = sum(ch.isspace() for ch in text) / len(text)
     letters = [ch for ch in no_strings if ch.isalpha()]
@@ -404,6 +430,52 @@ def style_features(code: str, language: str) -> np.ndarray:
     out = np.array([f[name] for name in FEATURE_NAMES], dtype=np.float32)
     # A hard ceiling keeps pathological files (one 10k-column line, 1-char files) in range.
     return np.clip(np.nan_to_num(out, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 2.0)
+
+
+def _spacing_features(f: dict[str, float], code_only: str, comments: list[str], language: str) -> None:
+    """Fill the spacing-habit features from code without comments (`code_only`)."""
+    strings = _STRING.findall(code_only)
+    # Each string literal becomes an empty one: its contents are not spacing habits, and an
+    # operand is still there for the operator patterns to see.
+    no_strings = _STRING.sub('""', code_only)
+    ops = [(bool(m.group(1)), bool(m.group(3))) for m in _BINOP.finditer(no_strings)]
+    if ops:
+        n = len(ops)
+        both = sum(a and b for a, b in ops)
+        none = sum(not a and not b for a, b in ops)
+        f["binop_spaced_both_ratio"] = both / n
+        f["binop_spaced_none_ratio"] = none / n
+        f["binop_spaced_one_side_ratio"] = (n - both - none) / n
+        f["binop_spacing_mixed"] = 2.0 * min(both, n - both) / n
+    body = [c.strip() for c in no_strings.split("\n") if c.strip()]
+    if body:
+        f["double_space_inline_ratio"] = sum("  " in b for b in body) / len(body)
+    semis = no_strings.count(";")
+    if semis:
+        f["space_before_semicolon_ratio"] = len(re.findall(r"[ \t];", no_strings)) / semis
+    commas = no_strings.count(",")
+    if commas:
+        f["space_before_comma_ratio"] = len(re.findall(r"[ \t],", no_strings)) / commas
+    parens = no_strings.count("(")
+    if parens:
+        inside = len(re.findall(r"\([ \t]+\S", no_strings)) + len(re.findall(r"\S[ \t]+\)", no_strings))
+        f["space_inside_paren_ratio"] = _clip01(inside / (2 * parens))
+    calls = [m for m in _CALL.finditer(no_strings) if m.group(1).lower() not in _NOT_CALLS]
+    if calls:
+        f["call_space_paren_ratio"] = sum(bool(m.group(2)) for m in calls) / len(calls)
+    braces = len(re.findall(r"\)[ \t]*\{", no_strings))
+    if braces:
+        f["paren_brace_unspaced_ratio"] = no_strings.count("){") / braces
+    if comments:
+        f["comment_unspaced_ratio"] = sum(1 for c in comments if c and c[0] not in " \t/!*#-") / len(comments)
+    incdec = re.findall(r"\w([ \t]*)(?:\+\+|--)", no_strings)
+    if incdec:
+        f["incdec_spaced_ratio"] = sum(bool(sp) for sp in incdec) / len(incdec)
+    if language.lower() == "python" and strings:
+        single = sum(t.startswith("'") for t in strings)
+        double = sum(t.startswith('"') for t in strings)
+        if single + double:
+            f["quote_style_mixed"] = 2.0 * min(single, double) / (single + double)
 
 
 def style_matrix(codes: list[str], languages: list[str]) -> np.ndarray:

@@ -49,8 +49,10 @@ from ml.data import (
     sampling_weights,
     style_feature_matrix,
 )
+from ml.evidence import FileEvidence, stacking_weights
 from ml.losses import classification_loss, combined_loss, info_nce
 from ml.model import DualHeadCodeModel, load_tokenizer, model_config_from_train
+from ml.stacking import attach_file_evidence, head_mix_on_slice
 
 CHECKPOINT_FILE = "training_state.pt"
 HISTORY_FILE = "training_history.json"
@@ -161,6 +163,9 @@ class TrainingData:
             rng = random.Random(cfg.seed)
             self.dev = rng.sample(self.dev, cfg.dev_limit)
         self.heldout: list[CodeExample] = []
+        # Training files kept out of encoder training to refit the classifier head's mix on
+        # (cfg.stack_fraction; filled by attach_file_evidence).
+        self.stack: list[CodeExample] = []
         if cfg.holdout_sources:
             # Every row of the held-out sources, train and dev: as in the baselines' leave-one-source-out.
             self.heldout = [
@@ -291,10 +296,29 @@ class Trainer:
             style_names = list(FEATURE_NAMES)
         self.tokenizer = tokenizer if tokenizer is not None else load_tokenizer(cfg.model_name)
         self.style_report: dict[str, float] = {}
+        self.evidence: FileEvidence | None = None
+        self.evidence_report: dict[str, Any] = {}
+        if cfg.file_evidence:
+            self.evidence, self.evidence_report = attach_file_evidence(self.data, cfg, log)
         if model is None:
             model = DualHeadCodeModel(model_config_from_train(cfg, style_names))
+            if model.evidence_head is not None and not cfg.resume:
+                w = stacking_weights(
+                    np.array([e.evidence for e in self.data.train]),
+                    [e.label for e in self.data.train],
+                    sampling_weights(self.data.train, cfg.source_alpha) * len(self.data.train),
+                )
+                with torch.no_grad():
+                    model.evidence_head.weight.copy_(torch.from_numpy(w).unsqueeze(0))
+                self.evidence_report["initial_weights"] = dict(zip(cfg.file_evidence, w.tolist(), strict=True))
+                log(f"File evidence weights start at {self.evidence_report['initial_weights']}")
             if model.config.n_style and not cfg.resume:
                 self.style_report = fit_style_path(model, self.data, cfg)
+        if list(model.config.evidence) != list(cfg.file_evidence):
+            raise ConfigError(
+                f"the model's classifier reads file evidence {model.config.evidence}, the config says "
+                f"{cfg.file_evidence}: they must match"
+            )
         self.model = model
         if cfg.gradient_checkpointing:
             model.enable_gradient_checkpointing()
@@ -363,7 +387,10 @@ class Trainer:
         return m
 
     # --------------------------------------------------------------------------- forward
-    def _inputs(self, items: Sequence[TrainItem]) -> tuple[dict[str, torch.Tensor], torch.Tensor | None]:
+    def _inputs(
+        self, items: Sequence[TrainItem]
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor | None, torch.Tensor | None]:
+        """Tokens, stylometric features and file evidence of a batch (None where the model has none)."""
         enc = self.encoder.tokens([it.code for it in items])
         enc = {k: v.to(self.device) for k, v in enc.items()}
         style = None
@@ -372,7 +399,13 @@ class Trainer:
         )
         if sm is not None:
             style = torch.from_numpy(sm).to(self.device)
-        return enc, style
+        evidence = None
+        k = len(self.raw_model.config.evidence)
+        if k:
+            # Contrastive-only views carry no label and no evidence: zeros (their logits are unused).
+            rows = [it.evidence if len(it.evidence) == k else (0.0,) * k for it in items]
+            evidence = torch.tensor(rows, dtype=torch.float32, device=self.device)
+        return enc, style, evidence
 
     def _autocast(self) -> Any:
         if self.use_amp:
@@ -392,10 +425,10 @@ class Trainer:
                     items.append(it)
                 target.append(index[id(it)])
         labels = torch.tensor([it.label for it in items], dtype=torch.long, device=self.device)
-        enc, style = self._inputs(items)
+        enc, style, evidence = self._inputs(items)
         self.model.train()
         with self._autocast():
-            emb, logits = self.model(enc["input_ids"], enc["attention_mask"], style)
+            emb, logits = self.model(enc["input_ids"], enc["attention_mask"], style, evidence)
         paired = set(a_idx) | set(b_idx)
         extra = [i for i in range(len(items)) if i not in paired]
         ai = torch.tensor(a_idx, dtype=torch.long, device=self.device)
@@ -446,10 +479,10 @@ class Trainer:
         bs = self.cfg.eval_batch_size
         for s in tqdm(range(0, len(examples), bs), desc=desc, leave=False, disable=not self.is_main):
             chunk = examples[s : s + bs]
-            items = [TrainItem(e.code, e.language, e.label, e.code) for e in chunk]
-            enc, style = self._inputs(items)
+            items = [TrainItem(e.code, e.language, e.label, e.code, e.evidence) for e in chunk]
+            enc, style, evidence = self._inputs(items)
             with self._autocast():
-                emb, logits = model(enc["input_ids"], enc["attention_mask"], style)
+                emb, logits = model(enc["input_ids"], enc["attention_mask"], style, evidence)
             probs.append(torch.sigmoid(logits.float()).cpu().numpy())
             embs.append(emb.float().cpu().numpy())
         return np.concatenate(probs), np.concatenate(embs)
@@ -493,6 +526,13 @@ class Trainer:
             out["heldout_roc_auc"] = safe_auc(hl, hp)
             out["heldout_tpr_at_1fpr"] = tpr_at_fpr(hp, hl, 0.01)
         return out
+
+    def fit_head_mix(self) -> dict[str, Any]:
+        """Refit the saved best model's head mix on the stacking slice, scored as served (windowed)."""
+        return head_mix_on_slice(
+            Path(self.cfg.output_dir), self.data.stack, self.cfg.source_alpha, str(self.device),
+            self.cfg.eval_batch_size, self.tokenizer, log,
+        )
 
     def served_dev_metrics(self) -> dict[str, Any]:
         """Score the whole dev set with the saved best model exactly as it will be served
@@ -575,6 +615,7 @@ class Trainer:
             "best_auc": self.best_auc,
             "best_epoch": self.best_epoch,
             "style_prior": self.style_report,
+            "file_evidence": self.evidence_report,
             "elapsed_seconds": time.time() - self.t_start + self.elapsed_before,
             "config": self.cfg.to_dict(),
         }
@@ -602,6 +643,7 @@ class Trainer:
         self.best_epoch = int(state.get("best_epoch", -1))
         self.global_step = int(state.get("global_step", 0))
         self.style_report = dict(state.get("style_prior", {})) or self.style_report
+        self.evidence_report = {**dict(state.get("file_evidence", {})), **self.evidence_report}
         self.elapsed_before = float(state.get("elapsed_seconds", 0.0))
         self.start_epoch = int(state["epoch"]) + 1
         log(f"Resumed from {p} (epoch {state['epoch'] + 1} done); continuing at epoch {self.start_epoch + 1}")
@@ -613,6 +655,8 @@ class Trainer:
 
         out = Path(self.cfg.output_dir)
         self.raw_model.save_pretrained(out, tokenizer=self.tokenizer)
+        if self.evidence is not None:
+            self.evidence.save(out)
         cal = calibrate(metrics["_scores"], metrics["_labels"], groups=metrics["_groups"],
                         rule=self.cfg.calibration_rule)
         save_thresholds(out, cal, extra={"calibrated_on": self.cfg.aigen_dev, "epoch": metrics["epoch"]})
@@ -720,6 +764,8 @@ class Trainer:
             "best_val_roc_auc": self.best_auc,
             "wall_seconds": round(wall, 1),
         }
+        if self.is_main and self.best_epoch > 0 and self.data.stack:
+            self.evidence_report["head_mix"] = self.fit_head_mix()
         if self.is_main and self.best_epoch > 0:
             metrics = self.served_dev_metrics()
             self.best_metrics = {k: v for k, v in metrics.items() if not k.startswith("_")}
@@ -737,7 +783,8 @@ class Trainer:
                     Path(cfg.output_dir),
                     cfg,
                     self.history,
-                    {**getattr(self, "best_metrics", {}), "style_prior": self.style_report},
+                    {**getattr(self, "best_metrics", {}), "style_prior": self.style_report,
+                     "file_evidence": self.evidence_report},
                     self.data.summary(),
                     wall,
                     command=self.command,
@@ -748,7 +795,12 @@ class Trainer:
     def _write_history(self, extra: dict[str, Any] | None = None) -> None:
         out = Path(self.cfg.output_dir)
         out.mkdir(parents=True, exist_ok=True)
-        data: dict[str, Any] = {"epochs": self.history, "config": self.cfg.to_dict(), "style_prior": self.style_report}
+        data: dict[str, Any] = {
+            "epochs": self.history,
+            "config": self.cfg.to_dict(),
+            "style_prior": self.style_report,
+            "file_evidence": self.evidence_report,
+        }
         if extra:
             data.update(extra)
         (out / HISTORY_FILE).write_text(

@@ -1,4 +1,4 @@
-"""The evaluation script's pure parts: layout normalisation, metrics table, section writing."""
+"""The evaluation script's pure parts: metrics table, section writing."""
 
 from __future__ import annotations
 
@@ -6,16 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.eval_aigen import BEGIN, END, breakdown, normalise_layout, write_section
-
-
-def test_normalise_layout_removes_tab_and_package_artefacts() -> None:
-    code = "package ch_04;\nclass A {\n\tint x;\n\t\tint y;\n}\n"
-    out = normalise_layout(code)
-    assert "package" not in out
-    assert "\t" not in out
-    assert "\n    int x;\n        int y;\n" in out
-    assert normalise_layout("class B {}\npackage later;\n").count("package") == 1  # only a leading header
+from benchmarks.eval_aigen import BEGIN, END, breakdown, write_section
 
 
 def test_write_section_replaces_only_its_block(tmp_path: Path) -> None:

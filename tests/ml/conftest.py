@@ -11,9 +11,24 @@ from pathlib import Path
 
 import pytest
 
+EVIDENCE_HUMAN = "int total=0;\nfor(int i=0;i<n;i++){{ total+=a[i]*{k}; }}\n"
+EVIDENCE_AI = "// Calculate the sum\nint sum = 0;\nfor (int i = 0; i < n; i++) {{\n    sum += values[i] * {k};\n}}\n"
+
+
+def tiny_evidence_rows(n: int = 40) -> tuple[list[str], list[str], list[int], list[str]]:
+    """Synthetic (codes, languages, labels, groups) whose two styles file evidence can tell apart."""
+    codes = [(EVIDENCE_HUMAN if i % 2 == 0 else EVIDENCE_AI).format(k=i) for i in range(n)]
+    return codes, ["java"] * n, [i % 2 for i in range(n)], [f"g{i // 2}" for i in range(n)]
+
 
 def make_tiny_model(
-    root: Path, *, lora: bool = True, style: bool = True, max_length: int = 32, seed: int = 0
+    root: Path,
+    *,
+    lora: bool = True,
+    style: bool = True,
+    max_length: int = 32,
+    seed: int = 0,
+    evidence: tuple[str, ...] = (),
 ) -> Path:
     import torch
     from transformers import BertConfig, BertModel
@@ -48,6 +63,7 @@ def make_tiny_model(
         lora_alpha=8,
         lora_layers=[0, 1],
         lora_target_modules=["query", "value"],
+        evidence=list(evidence),
     )
     model = DualHeadCodeModel(cfg)
     with torch.no_grad():
@@ -62,6 +78,14 @@ def make_tiny_model(
     model.eval()
     out = root / "model"
     model.save_pretrained(out, tokenizer=tokenizer)
+    if evidence:
+        from ml.evidence import EvidenceInputs, fit_evidence
+
+        codes, langs, labels, groups = tiny_evidence_rows()
+        fitted, _, _ = fit_evidence(
+            EvidenceInputs.of(codes, langs, evidence), labels, groups, list(evidence), folds=2, log=lambda _: None
+        )
+        fitted.save(out)
     return out
 
 

@@ -75,3 +75,14 @@ def test_register_refuses_a_vocab_without_unused_entries() -> None:
 
     with pytest.raises(ValueError, match="layout tokens"):
         register_layout_tokens(Tok())
+
+
+def test_plain_layout_removes_tab_and_package_artefacts() -> None:
+    from ml.codetext import plain_layout
+
+    code = "package ch_04;\nclass A {\n\tint x;\n\t\tint y;\n  \t\n}\n"
+    out = plain_layout(code)
+    assert "package" not in out and "\t" not in out
+    assert "\n    int x;\n        int y;\n\n}\n" in out
+    assert plain_layout("class B {}\npackage later;\n").count("package") == 1  # only a leading header
+    assert plain_layout("x = 1\r\ny = 2\r\n") == "x = 1\ny = 2\n"

@@ -78,3 +78,16 @@ def test_cli_export(tiny_model_dir: Path, tmp_path: Path, capsys: pytest.Capture
     assert main(["export", "--model", str(tiny_model_dir)]) == 2  # no format chosen
     assert "--onnx" in capsys.readouterr().err
     assert main(["export", "--onnx", "--model", str(tmp_path)]) == 2  # not a model dir
+
+
+def test_file_evidence_is_a_graph_input_and_matches_torch(tmp_path: Path) -> None:
+    from ml.evidence import PATHS
+    from tests.ml.conftest import make_tiny_model
+
+    d = make_tiny_model(tmp_path, style=False, evidence=PATHS)
+    info = export_onnx(d, int8=False)
+    assert info["inputs"] == ["input_ids", "attention_mask", "evidence"]
+    codes = ["int total=0;\nfor(int i=0;i<n;i++){ total+=a[i]; }\n", "// Calculate the sum\nint sum = 0;\n"]
+    ref = CodeDetectorInference(d).score(codes, ["java", "java"])
+    onnx = CodeDetectorInference(d, backend="onnx").score(codes, ["java", "java"])
+    np.testing.assert_allclose(onnx, ref, atol=1e-4)

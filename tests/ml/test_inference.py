@@ -112,3 +112,37 @@ def test_get_detector_caches(tiny_model_dir: Path) -> None:
     assert get_detector(str(tiny_model_dir)) is a
     clear_cache()
     assert get_detector(tiny_model_dir) is not a
+
+
+def test_file_evidence_adds_its_weighted_log_odds_to_every_window(tmp_path: Path) -> None:
+    import torch
+
+    from ml.evidence import EVIDENCE_FILE, PATHS
+    from ml.model import DualHeadCodeModel
+    from tests.ml.conftest import make_tiny_model
+
+    d = make_tiny_model(tmp_path, evidence=PATHS)
+    codes = [JAVA, long_code(30), "int total=0;\nfor(int i=0;i<n;i++){ total+=a[i]; }\n"]
+    langs = ["java", "python", "java"]
+    with_ev = CodeDetectorInference(d)
+    assert with_ev.evidence is not None
+    ev = with_ev.evidence.matrix(codes, langs)
+    model = DualHeadCodeModel.from_pretrained(d)
+    assert model.evidence_head is not None
+    w = model.evidence_head.weight.detach().numpy().ravel().copy()
+    with torch.no_grad():
+        model.evidence_head.weight.zero_()
+    d0 = tmp_path / "no-evidence-weight"
+    shutil.copytree(d, d0)
+    model.save_pretrained(d0)
+    without = CodeDetectorInference(d0)
+
+    def logit(p: np.ndarray) -> np.ndarray:
+        return np.log(p) - np.log1p(-p)
+
+    diff = logit(with_ev.score(codes, langs).astype(np.float64)) - logit(without.score(codes, langs).astype(np.float64))
+    np.testing.assert_allclose(diff, ev @ w, atol=1e-3)
+    assert np.abs(ev @ w).max() > 0.1  # the check above is not vacuous
+    (d / EVIDENCE_FILE).unlink()
+    with pytest.raises(InferenceError, match="evidence"):
+        CodeDetectorInference(d)

@@ -62,6 +62,24 @@ def test_forward_shapes_and_unit_norm(backbone_dir: Path) -> None:
         m(ids, mask, style[:, :2])
 
 
+def test_file_evidence_enters_the_logit_linearly_and_is_required(backbone_dir: Path) -> None:
+    torch.manual_seed(1)
+    cfg = ModelConfig(backbone=str(backbone_dir), embedding_dim=8, classifier_hidden=8, lora=False,
+                      evidence=["style_trees", "char_ngrams"])
+    m = DualHeadCodeModel(cfg).eval()
+    assert m.evidence_head is not None and m.evidence_head.weight in set(m.head_parameters())
+    ids, mask, _ = batch()
+    ev = torch.tensor([[1.0, -2.0]] * 4)
+    with torch.no_grad():
+        _, base = m(ids, mask, evidence=torch.zeros(4, 2))
+        _, with_ev = m(ids, mask, evidence=ev)
+    torch.testing.assert_close(with_ev - base, torch.full((4,), 0.5 * 1.0 + 0.5 * -2.0))
+    with pytest.raises(ValueError, match="evidence="):
+        m(ids, mask)
+    with pytest.raises(ValueError, match="columns"):
+        m(ids, mask, evidence=ev[:, :1])
+
+
 def test_mean_pool_ignores_padding() -> None:
     h = torch.tensor([[[1.0, 1.0], [3.0, 3.0], [100.0, 100.0]]])
     mask = torch.tensor([[1, 1, 0]])
@@ -187,6 +205,7 @@ def test_packaged_name_resolves_to_installed_package() -> None:
 def test_shipped_default_model_loads_on_the_packaged_minilm() -> None:
     """models/default is small, names its base symbolically, and loads offline on the package."""
     from ml.codetext import prepare
+    from ml.evidence import FileEvidence
     from ml.model import load_tokenizer
     from ml.stylometry import FEATURE_NAMES, style_features
 
@@ -194,6 +213,7 @@ def test_shipped_default_model_loads_on_the_packaged_minilm() -> None:
     cfg = json.loads((root / "config.json").read_text())
     assert cfg["backbone"] == "packaged:all-MiniLM-L6-v2"  # no machine-specific path
     assert cfg["lora"] is True and cfg["style_feature_names"] == list(FEATURE_NAMES)
+    assert cfg["evidence"] == ["style_trees", "char_ngrams"] and (root / "evidence.safetensors").is_file()
     size = sum(f.stat().st_size for f in root.iterdir() if f.is_file())
     assert size < 10 * 1024 * 1024
     keys = load_file(str(root / "model.safetensors"))
@@ -205,8 +225,9 @@ def test_shipped_default_model_loads_on_the_packaged_minilm() -> None:
     code = "public class A {\n    public static void main(String[] args) {\n        System.out.println(1);\n    }\n}\n"
     enc = tok([prepare(code)], return_tensors="pt", truncation=True, max_length=cfg["max_length"])
     style = torch.from_numpy(style_features(code, "java")).float().unsqueeze(0)
+    evidence = torch.from_numpy(FileEvidence.load(root, cfg["evidence"]).matrix([code], ["java"]))
     with torch.no_grad():
-        emb, logit = model(enc["input_ids"], enc["attention_mask"], style)
+        emb, logit = model(enc["input_ids"], enc["attention_mask"], style, evidence)
     assert emb.shape == (1, 256) and torch.isfinite(logit).all()
     for name in ("thresholds.json", "training_history.json", "README.md", "tokenizer.json"):
         assert (root / name).is_file(), name

@@ -116,3 +116,22 @@ def test_style_matrix() -> None:
     assert style_matrix([], []).shape == (0, len(FEATURE_NAMES))
     with pytest.raises(ValueError):
         style_matrix([PY_SNAKE], [])
+
+
+def test_spacing_habits_separate_hand_typed_from_uniform_code() -> None:
+    hand = "int f(int a,int b){\n    int c=a+b;\n    int d = c * 2;\n    c ++;\n    return foo (c)+ 1 ;  //done\n}\n"
+    uniform = "int f(int a, int b) {\n    int c = a + b;\n    c++;\n    return foo(c) + 1;  // done\n}\n"
+    h, u = feat(hand, "java"), feat(uniform, "java")
+    assert u["binop_spaced_both_ratio"] == 1.0 and u["binop_spacing_mixed"] == 0.0
+    assert h["binop_spaced_both_ratio"] < 0.5 and h["binop_spacing_mixed"] > 0.0
+    assert h["binop_spaced_one_side_ratio"] > 0.0 == u["binop_spaced_one_side_ratio"]
+    assert h["incdec_spaced_ratio"] == 1.0 and u["incdec_spaced_ratio"] == 0.0
+    assert h["call_space_paren_ratio"] > 0.0 == u["call_space_paren_ratio"]
+    assert h["space_before_semicolon_ratio"] > 0.0 == u["space_before_semicolon_ratio"]
+    assert h["paren_brace_unspaced_ratio"] == 1.0 and u["paren_brace_unspaced_ratio"] == 0.0
+    assert h["comment_unspaced_ratio"] == 1.0 and u["comment_unspaced_ratio"] == 0.0
+    # what sits inside string literals is not a spacing habit
+    s1, s2 = feat('x = "a+b  ;"\n', "python"), feat('x = "a + b ;"\n', "python")
+    for name in ("binop_spaced_both_ratio", "double_space_inline_ratio", "space_before_semicolon_ratio"):
+        assert s1[name] == s2[name], name
+    assert feat("a = 'x'\nb = \"y\"\n", "python")["quote_style_mixed"] == 1.0

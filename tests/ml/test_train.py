@@ -160,6 +160,45 @@ def test_resume_continues_from_the_checkpoint(tiny_setup, tmp_path, capsys) -> N
     assert trainer.elapsed_before > 0
 
 
+def test_file_evidence_is_fitted_out_of_fold_saved_and_reused_on_resume(tiny_setup, tmp_path, capsys) -> None:  # noqa: ANN001
+    from ml.evidence import EVIDENCE_FILE, PATHS, FileEvidence
+    from ml.inference import CodeDetectorInference
+
+    bb, data = tiny_setup
+    cfg = tiny_cfg(bb, data, tmp_path, num_epochs=1, freeze_epochs=0, file_evidence=list(PATHS), evidence_folds=3)
+    trainer = Trainer(cfg)
+    log = capsys.readouterr().out
+    assert "File evidence weights start at" in log and "out-of-fold ROC-AUC" in log
+    train_ev = np.array([e.evidence for e in trainer.data.train])
+    assert train_ev.shape == (len(trainer.data.train), 2)
+    fitted = trainer.evidence
+    assert fitted is not None
+    in_sample = fitted.matrix([e.code for e in trainer.data.train], [e.language for e in trainer.data.train])
+    assert not np.allclose(train_ev, in_sample, atol=1e-3)  # training files carry out-of-fold values
+    dev_ev = np.array([e.evidence for e in trainer.data.dev_full])
+    np.testing.assert_allclose(
+        dev_ev, fitted.matrix([e.code for e in trainer.data.dev_full], [e.language for e in trainer.data.dev_full]),
+        atol=1e-5,
+    )
+    w0 = trainer.raw_model.evidence_head.weight.detach().clone()
+    trainer.train()
+    out = Path(cfg.output_dir)
+    assert (out / EVIDENCE_FILE).is_file()
+    assert json.loads((out / "config.json").read_text())["evidence"] == list(PATHS)
+    saved = load_file(str(out / "model.safetensors"))["evidence_head.weight"]
+    assert not torch.equal(saved, w0)  # the weights trained
+    FileEvidence.load(out, list(PATHS))
+    assert CodeDetectorInference(out).score(["x = 1\n"], ["python"]).shape == (1,)
+    hist = json.loads((out / "training_history.json").read_text())
+    assert set(hist["file_evidence"]["initial_weights"]) == set(PATHS)
+    assert "char_ngrams" in (out / "README.md").read_text()
+    capsys.readouterr()
+    resumed = Trainer(tiny_cfg(bb, data, tmp_path, num_epochs=2, freeze_epochs=0, file_evidence=list(PATHS),
+                               evidence_folds=3, resume=str(tmp_path / "ckpt")))
+    assert "reusing the fitted paths" in capsys.readouterr().out
+    np.testing.assert_array_equal(np.array([e.evidence for e in resumed.data.train]), train_ev)
+
+
 def test_wandb_missing_is_said_plainly(tiny_setup, tmp_path, capsys, monkeypatch) -> None:  # noqa: ANN001
     import sys
 
@@ -190,3 +229,22 @@ def test_cli_train_help_and_usage_errors(tmp_path, capsys) -> None:  # noqa: ANN
     assert "config file not found" in capsys.readouterr().err
     assert main(["train", "--data-dir", str(tmp_path), "--device", "cpu"]) == 2
     assert "data file not found" in capsys.readouterr().err
+
+
+def test_stacking_slice_stays_out_of_encoder_training(tiny_setup, tmp_path) -> None:  # noqa: ANN001
+    from ml.evidence import PATHS
+    from ml.stacking import in_stack_slice
+
+    bb, data = tiny_setup
+    cfg = tiny_cfg(bb, data, tmp_path, num_epochs=1, freeze_epochs=0, file_evidence=list(PATHS), evidence_folds=3,
+                   stack_fraction=0.4)
+    trainer = Trainer(cfg)
+    stack, train = trainer.data.stack, trainer.data.train
+    assert stack and all(in_stack_slice(e.code, cfg.seed, 0.4) for e in stack)
+    assert not {e.code for e in stack} & {e.code for e in train}
+    assert {e.code for e in trainer.batches.examples} == {e.code for e in train}
+    trainer.train()
+    hist = json.loads((Path(cfg.output_dir) / "training_history.json").read_text())
+    mix = hist["file_evidence"]["head_mix"]
+    assert mix["files"] == len(stack) and mix["encoder_weight"] >= 0.0 and "skipped" not in mix
+    assert "Head mix" in (Path(cfg.output_dir) / "README.md").read_text()

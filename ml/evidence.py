@@ -1,0 +1,239 @@
+"""File-level evidence for the classification head: stylometric trees and character n-grams.
+
+Why: the encoder reads a file in 256-token windows and, trained on a 2-core CPU, sees a few
+thousand of them; two cheap readers of the *whole* file, fitted on every training file in a
+minute, are each stronger alone than the encoder path was (aigen dev: boosted trees over
+`ml.stylometry` features and a linear model over hashed character n-grams). The classification
+head adds their log-odds, each times a learned weight, to its own logit:
+
+    logit = classifier(pooled window, style z-scores) + w . evidence(file)
+
+How they are fitted without leaking (stacking): each path is fitted K times on K-1 folds of
+the training files split by group (task/author), and every training file gets the evidence of
+the fold that did not see it. The encoder and the weights w train on those out-of-fold values,
+so w learns how far to trust each path on files it has not memorised. The paths served are then
+refitted on all training files. The arrays live in `evidence.safetensors` beside the weights and
+are evaluated with numpy (no torch, no scikit-learn pickle) for both serving backends.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ml.charngrams import CharNgramModel, ngram_counts
+from ml.codetext import plain_layout
+from ml.stylometry import FEATURE_NAMES, style_matrix
+from ml.trees import TreeEnsemble
+
+EVIDENCE_FILE = "evidence.safetensors"
+STYLE_TREES = "style_trees"
+CHAR_NGRAMS = "char_ngrams"
+PATHS = (STYLE_TREES, CHAR_NGRAMS)
+_ATTR = {STYLE_TREES: "trees", CHAR_NGRAMS: "ngrams"}  # FileEvidence field of each path
+
+
+class EvidenceError(ValueError):
+    """Unknown evidence path, or a saved evidence file that does not match its model."""
+
+
+def check_paths(names: Sequence[str]) -> list[str]:
+    unknown = [n for n in names if n not in PATHS]
+    if unknown:
+        raise EvidenceError(f"unknown file evidence {unknown}; known: {', '.join(PATHS)}")
+    if len(set(names)) != len(names):
+        raise EvidenceError(f"file evidence listed twice: {list(names)}")
+    return list(names)
+
+
+def _trees_classifier(seed: int) -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(max_iter=400, learning_rate=0.05, max_leaf_nodes=31, random_state=seed)
+
+
+def style_inputs(codes: Sequence[str], languages: Sequence[str]) -> np.ndarray:
+    """What the trees read: stylometric features of the plain-layout text."""
+    return style_matrix([plain_layout(c) for c in codes], list(languages))
+
+
+@dataclass(frozen=True)
+class EvidenceInputs:
+    """What the paths read from a set of files, computed once: stylometric features (trees) and
+    hashed n-gram counts (n-grams); rows can be selected to fit on folds without recomputing."""
+
+    style: np.ndarray | None  # [n, len(FEATURE_NAMES)]
+    counts: Any  # scipy CSR [n, 2**bits], or None
+
+    @classmethod
+    def of(cls, codes: Sequence[str], languages: Sequence[str], names: Sequence[str]) -> EvidenceInputs:
+        return cls(
+            style=style_inputs(codes, languages) if STYLE_TREES in names else None,
+            counts=ngram_counts(list(codes)) if CHAR_NGRAMS in names else None,
+        )
+
+    def __len__(self) -> int:
+        return int(self.style.shape[0] if self.style is not None else self.counts.shape[0])
+
+    def rows(self, idx: np.ndarray) -> EvidenceInputs:
+        return EvidenceInputs(
+            style=self.style[idx] if self.style is not None else None,
+            counts=self.counts[idx] if self.counts is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class FileEvidence:
+    """The fitted paths, in `names` order: evidence(codes) -> [n, len(names)] log-odds."""
+
+    names: list[str]
+    trees: TreeEnsemble | None = None
+    ngrams: CharNgramModel | None = None
+    style_names: tuple[str, ...] = tuple(FEATURE_NAMES)
+
+    def matrix(self, codes: Sequence[str], languages: Sequence[str]) -> np.ndarray:
+        if not len(codes):
+            return np.zeros((0, len(self.names)), dtype=np.float32)
+        return self.matrix_of(EvidenceInputs.of(codes, languages, self.names))
+
+    def matrix_of(self, inputs: EvidenceInputs) -> np.ndarray:
+        """[n, len(names)] log-odds from precomputed inputs."""
+        out = np.zeros((len(inputs), len(self.names)), dtype=np.float32)
+        for j, name in enumerate(self.names):
+            if name == STYLE_TREES:
+                assert self.trees is not None and inputs.style is not None
+                out[:, j] = self.trees.decision_function(inputs.style[:, self._style_index()])
+            elif name == CHAR_NGRAMS:
+                assert self.ngrams is not None and inputs.counts is not None
+                out[:, j] = self.ngrams.decision_counts(inputs.counts)
+        return out
+
+    def _style_index(self) -> list[int]:
+        missing = [n for n in self.style_names if n not in FEATURE_NAMES]
+        if missing:
+            raise EvidenceError(
+                f"the style trees read features ml/stylometry.py no longer computes: {missing[:5]}; retrain"
+            )
+        return [FEATURE_NAMES.index(n) for n in self.style_names]
+
+    # ------------------------------------------------------------------------ persistence
+    def save(self, model_dir: str | Path) -> Path:
+        from safetensors.numpy import save_file
+
+        arrays: dict[str, np.ndarray] = {}
+        meta: dict[str, Any] = {"names": self.names, "style_names": list(self.style_names)}
+        if self.trees is not None:
+            a, m = self.trees.to_arrays("trees.")
+            arrays.update(a)
+            meta["trees"] = m
+        if self.ngrams is not None:
+            a, m = self.ngrams.to_arrays("ngrams.")
+            arrays.update(a)
+            meta["ngrams"] = m
+        path = Path(model_dir) / EVIDENCE_FILE
+        save_file(arrays, str(path), metadata={"evidence": json.dumps(meta)})
+        return path
+
+    @classmethod
+    def load(cls, model_dir: str | Path, expected: Sequence[str]) -> FileEvidence:
+        from safetensors import safe_open
+        from safetensors.numpy import load_file
+
+        path = Path(model_dir) / EVIDENCE_FILE
+        if not path.is_file():
+            raise EvidenceError(f"{path} is missing: the model's classifier reads file evidence {list(expected)}")
+        with safe_open(str(path), framework="np") as fh:
+            meta = json.loads((fh.metadata() or {}).get("evidence", "{}"))
+        if list(meta.get("names", [])) != list(expected):
+            raise EvidenceError(f"{path} holds evidence {meta.get('names')}, the model expects {list(expected)}")
+        arrays = load_file(str(path))
+        return cls(
+            names=list(expected),
+            trees=TreeEnsemble.from_arrays(arrays, meta["trees"], "trees.") if "trees" in meta else None,
+            ngrams=CharNgramModel.from_arrays(arrays, meta["ngrams"], "ngrams.") if "ngrams" in meta else None,
+            style_names=tuple(meta.get("style_names", FEATURE_NAMES)),
+        )
+
+
+# ---------------------------------------------------------------------------------- fitting
+def group_folds(groups: Sequence[str], k: int, seed: int) -> list[np.ndarray]:
+    """k disjoint index sets; every group lies wholly inside one (a task never straddles folds)."""
+    names = sorted(set(groups))
+    if k < 2 or len(names) < k:
+        raise EvidenceError(f"need at least {k} groups for {k} folds, got {len(names)}")
+    rng = np.random.default_rng(seed)
+    order = [names[i] for i in rng.permutation(len(names))]
+    sizes: dict[str, int] = {}
+    for g in groups:
+        sizes[g] = sizes.get(g, 0) + 1
+    # Largest groups first into the currently smallest fold: folds of similar size.
+    fold_of: dict[str, int] = {}
+    load = [0] * k
+    for g in sorted(order, key=lambda g: -sizes[g]):
+        f = int(np.argmin(load))
+        fold_of[g] = f
+        load[f] += sizes[g]
+    idx = np.array([fold_of[g] for g in groups])
+    return [np.where(idx == f)[0] for f in range(k)]
+
+
+def _fit_path(name: str, inputs: EvidenceInputs, y: np.ndarray, seed: int) -> Any:
+    if name == STYLE_TREES:
+        assert inputs.style is not None
+        return TreeEnsemble.from_sklearn(_trees_classifier(seed).fit(inputs.style, y))
+    assert inputs.counts is not None
+    return CharNgramModel.fit(inputs.counts, y)
+
+
+def fit_evidence(
+    inputs: EvidenceInputs,
+    labels: Sequence[int],
+    groups: Sequence[str],
+    names: Sequence[str],
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    log: Callable[[str], None] = print,
+) -> tuple[FileEvidence, np.ndarray, dict[str, Any]]:
+    """Fit the paths on all files and return (evidence, out-of-fold matrix [n, k], report).
+
+    `inputs` are precomputed (`EvidenceInputs.of`): the benchmarks reuse one set across many fits."""
+    from sklearn.metrics import roc_auc_score
+
+    names = check_paths(names)
+    y = np.asarray(labels)
+    if set(np.unique(y).tolist()) != {0, 1}:
+        raise EvidenceError("file evidence needs both human (0) and AI (1) training files")
+    t0 = time.time()
+    oof = np.zeros((len(inputs), len(names)), dtype=np.float32)
+    all_rows = np.arange(len(inputs))
+    parts = group_folds(groups, folds, seed)
+    fitted: dict[str, Any] = {}
+    report: dict[str, Any] = {"folds": folds, "files": len(inputs)}
+    for j, name in enumerate(names):
+        for k, held in enumerate(parts):
+            train_rows = np.setdiff1d(all_rows, held)
+            part = FileEvidence([name], **{_ATTR[name]: _fit_path(name, inputs.rows(train_rows), y[train_rows], seed)})
+            oof[held, j] = part.matrix_of(inputs.rows(held))[:, 0]
+            log(f"  {name}: fold {k + 1}/{folds} done ({time.time() - t0:.0f}s)")
+        fitted[_ATTR[name]] = _fit_path(name, inputs, y, seed)
+        report[f"{name}_oof_roc_auc"] = float(roc_auc_score(y, oof[:, j]))
+        log(f"  {name}: out-of-fold ROC-AUC {report[f'{name}_oof_roc_auc']:.4f}")
+    report["seconds"] = round(time.time() - t0, 1)
+    return FileEvidence(names=names, **fitted), oof, report
+
+
+def stacking_weights(oof: np.ndarray, labels: Sequence[int], sample_weight: np.ndarray | None = None) -> np.ndarray:
+    """Logistic-regression weights of the out-of-fold evidence columns: where the classifier's
+    evidence layer starts, so training begins from the best linear mix of the paths and the
+    encoder path learns what they miss."""
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=1.0, max_iter=1000).fit(oof, np.asarray(labels), sample_weight=sample_weight)
+    return clf.coef_.ravel().astype(np.float32)

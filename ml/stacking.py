@@ -1,0 +1,196 @@
+"""How the classifier head's file evidence and its mix with the encoder path are fitted.
+
+Stacking, in three steps (ml/evidence.py explains the evidence paths themselves):
+
+1. `attach_file_evidence`: the paths are fitted on every training file out of fold by group, and
+   each training example carries the evidence of the fold that did not see it; dev and held-out
+   files get the paths fitted on everything. The encoder path and the evidence weights then
+   train on values the paths never memorised.
+2. A seeded share of training files (`stack_fraction`) never trains the encoder.
+3. `head_mix_on_slice`, after training: those files, scored as served, set the final mix
+   (`refit_head_mix`). Why: the encoder path's own training files are not out of fold for it,
+   so the mix learned during training over-trusts it; on files no part of the model has seen
+   with labels, the fitted mix says what each part is worth (on this data, on 2 CPU cores:
+   little for the encoder path, which then gets a small or zero weight).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ml.calibration import tpr_at_fpr
+from ml.config import TrainConfig
+from ml.data import CodeExample, sampling_weights
+from ml.evidence import EVIDENCE_FILE, EvidenceInputs, FileEvidence, fit_evidence
+from ml.model import DualHeadCodeModel
+
+
+def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(labels, scores)) if len(np.unique(labels)) == 2 else float("nan")
+
+
+EVIDENCE_OOF_FILE = "evidence_oof.npy"
+
+
+def attach_file_evidence(
+    data: Any, cfg: TrainConfig, log: Callable[[str], None] = print
+) -> tuple[FileEvidence, dict[str, Any]]:
+    """Fit the file-evidence paths (ml.evidence) and give every example its evidence: out of fold
+    for training files, from the paths fitted on all of them for dev and held-out files.
+
+    The fitted paths and out-of-fold values are kept in the checkpoint folder, so a --resume
+    trains on exactly the values the first segment used. `data` is an ml.train.TrainingData:
+    its train, dev, dev_full, heldout and stack lists are replaced.
+    """
+    names = list(cfg.file_evidence)
+    cache = Path(cfg.checkpoint_dir)
+    train = data.train
+    evidence: FileEvidence | None = None
+    oof: np.ndarray | None = None
+    report: dict[str, Any] = {}
+    if cfg.resume and (cache / EVIDENCE_FILE).is_file() and (cache / EVIDENCE_OOF_FILE).is_file():
+        evidence = FileEvidence.load(cache, names)
+        oof = np.load(cache / EVIDENCE_OOF_FILE)
+        if oof.shape != (len(train), len(names)):
+            evidence, oof = None, None
+        else:
+            log(f"File evidence: reusing the fitted paths and out-of-fold values in {cache}")
+    if evidence is None or oof is None:
+        t0 = time.time()
+        inputs = EvidenceInputs.of([e.code for e in train], [e.language for e in train], names)
+        log(f"File evidence: features of {len(train)} files in {time.time() - t0:.0f}s; {cfg.evidence_folds} group folds")
+        evidence, oof, report = fit_evidence(
+            inputs,
+            [e.label for e in train],
+            [f"{e.source}:{e.group}" for e in train],
+            names,
+            folds=cfg.evidence_folds,
+            seed=cfg.seed,
+            log=log,
+        )
+        cache.mkdir(parents=True, exist_ok=True)
+        evidence.save(cache)
+        np.save(cache / EVIDENCE_OOF_FILE, oof)
+    data.train = [dataclasses.replace(e, evidence=tuple(float(v) for v in row)) for e, row in zip(train, oof, strict=True)]
+    if cfg.stack_fraction > 0:
+        data.stack = [e for e in data.train if in_stack_slice(e.code, cfg.seed, cfg.stack_fraction)]
+        data.train = [e for e in data.train if not in_stack_slice(e.code, cfg.seed, cfg.stack_fraction)]
+        log(f"File evidence: {len(data.stack)} training files kept out of encoder training to set the head's mix")
+
+    def annotate(rows: list[CodeExample]) -> list[CodeExample]:
+        if not rows:
+            return rows
+        m = evidence.matrix([e.code for e in rows], [e.language for e in rows])
+        return [dataclasses.replace(e, evidence=tuple(float(v) for v in row)) for e, row in zip(rows, m, strict=True)]
+
+    positions = {id(e): i for i, e in enumerate(data.dev_full)}
+    dev_full = annotate(data.dev_full)
+    data.dev = [dev_full[positions[id(e)]] for e in data.dev]
+    data.dev_full = dev_full
+    data.heldout = annotate(data.heldout)
+    labels = np.array([e.label for e in data.dev_full])
+    dev_m = np.array([e.evidence for e in data.dev_full])
+    for j, name in enumerate(names):
+        report[f"{name}_dev_roc_auc"] = _auc(labels, dev_m[:, j])
+        report[f"{name}_dev_tpr_at_1fpr"] = tpr_at_fpr(dev_m[:, j], labels, 0.01)
+        log(f"File evidence {name} alone on dev: ROC-AUC {report[f'{name}_dev_roc_auc']:.4f}, "
+            f"TPR@1%FPR {report[f'{name}_dev_tpr_at_1fpr']:.3f}")
+    return evidence, report
+
+
+def in_stack_slice(code: str, seed: int, fraction: float) -> bool:
+    """Whether a training file belongs to the stacking slice: a seeded hash of its content, so a
+    --resume (or a rerun) keeps exactly the same files out of encoder training."""
+    h = hashlib.sha256(f"{seed}:{code}".encode("utf-8", "replace")).digest()
+    return int.from_bytes(h[:8], "big") / 2.0**64 < fraction
+
+
+def refit_head_mix(model: DualHeadCodeModel, enc: np.ndarray, evidence: np.ndarray, labels: np.ndarray,
+                   weights: np.ndarray) -> dict[str, Any]:
+    """Set the classifier head's mix from files neither the encoder nor the evidence saw with labels.
+
+    The head's logit is enc + w . evidence, where enc is what the encoder path (classifier MLP,
+    and the style MLP when there is one) adds. A logistic regression on [enc, evidence] gives
+    a * enc + w' . evidence + b; a and b are folded into the last layer of the encoder path
+    (the function is unchanged but for the scale) and w' replaces the evidence weights. A
+    negative a would mean "trust the encoder path backwards": it is refitted at a = 0 instead.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    if model.evidence_head is None:
+        raise ValueError("the head's mix needs a model with file evidence")
+    x = np.column_stack([enc, evidence])
+    clf = LogisticRegression(C=1.0, max_iter=1000).fit(x, labels, sample_weight=weights)
+    a, w, b = float(clf.coef_[0, 0]), clf.coef_[0, 1:], float(clf.intercept_[0])
+    if a < 0:
+        clf = LogisticRegression(C=1.0, max_iter=1000).fit(evidence, labels, sample_weight=weights)
+        a, w, b = 0.0, clf.coef_[0], float(clf.intercept_[0])
+    with torch.no_grad():
+        lasts = [m[-1] for m in (model.classifier, model.style_head) if isinstance(m, torch.nn.Sequential)]
+        for i, last in enumerate(lasts):
+            assert isinstance(last, torch.nn.Linear)
+            last.weight.mul_(a)
+            last.bias.mul_(a)
+            if i == 0:
+                last.bias.add_(b)
+        model.evidence_head.weight.copy_(torch.from_numpy(np.asarray(w, dtype=np.float32)).unsqueeze(0))
+    return {"encoder_weight": a, "evidence_weights": dict(zip(model.config.evidence, map(float, w), strict=True)),
+            "bias": b}
+
+
+def head_mix_on_slice(
+    out: Path,
+    rows: list[CodeExample],
+    source_alpha: float,
+    device: str,
+    batch_size: int,
+    tokenizer: Any,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Score the stacking slice with the saved model in `out` as served (windowed), refit its head
+    mix there (`refit_head_mix`) and save it back; returns what the model card reports."""
+    from ml.inference import CodeDetectorInference
+
+    labels = np.array([e.label for e in rows])
+    if len(set(labels.tolist())) < 2:
+        log("Head mix: the stacking slice lacks one class; keeping the mix training learned")
+        return {"skipped": "one class only", "files": len(rows)}
+    log(f"Head mix: scoring the {len(rows)} held-back training files as served")
+    det = CodeDetectorInference(out, device=device, batch_size=batch_size)
+    assert det.evidence is not None
+    codes, langs = [e.code for e in rows], [e.language for e in rows]
+    p = np.clip(np.asarray(det.score(codes, langs), dtype=np.float64), 1e-7, 1 - 1e-7)
+    logit = np.log(p) - np.log1p(-p)
+    model = DualHeadCodeModel.from_pretrained(out)
+    assert model.evidence_head is not None
+    w = model.evidence_head.weight.detach().numpy().ravel().astype(np.float64)
+    # What the encoder path added: the served logit minus the evidence term it was served with.
+    enc = logit - det.evidence.matrix(codes, langs).astype(np.float64) @ w
+    oof = np.array([e.evidence for e in rows], dtype=np.float64)
+    weights = sampling_weights(rows, source_alpha) * len(rows)
+    before = {"roc_auc": _auc(labels, enc + oof @ w), "tpr_at_1fpr": tpr_at_fpr(enc + oof @ w, labels, 0.01)}
+    mix = refit_head_mix(model, enc, oof, labels, weights)
+    model.save_pretrained(out, tokenizer=tokenizer)
+    w2 = np.array(list(mix["evidence_weights"].values()))
+    after_s = mix["encoder_weight"] * enc + oof @ w2 + mix["bias"]
+    report = {
+        "files": len(rows),
+        "human": int((labels == 0).sum()),
+        **mix,
+        "before": before,
+        "after": {"roc_auc": _auc(labels, after_s), "tpr_at_1fpr": tpr_at_fpr(after_s, labels, 0.01)},
+    }
+    log(f"Head mix on {len(rows)} held-back training files: encoder path x{mix['encoder_weight']:.3f}, "
+        f"evidence {({k: round(v, 3) for k, v in mix['evidence_weights'].items()})}; ROC-AUC there "
+        f"{before['roc_auc']:.4f} -> {report['after']['roc_auc']:.4f}")
+    return report

@@ -1,0 +1,45 @@
+"""Stacking: the seeded slice is stable, and the refitted head mix is exactly what the head computes."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ml.model import DualHeadCodeModel
+from ml.stacking import in_stack_slice
+
+
+def test_stacking_slice_is_seeded_by_content_and_near_its_share() -> None:
+    codes = [f"x = {i}\n" for i in range(4000)]
+    picked = [c for c in codes if in_stack_slice(c, 13, 0.05)]
+    assert 0.035 < len(picked) / len(codes) < 0.065
+    assert picked == [c for c in codes if in_stack_slice(c, 13, 0.05)]
+    assert picked != [c for c in codes if in_stack_slice(c, 14, 0.05)]
+
+
+def test_refit_head_mix_folds_the_fitted_mix_into_the_head(tmp_path) -> None:  # noqa: ANN001
+    from ml.evidence import PATHS
+    from ml.stacking import refit_head_mix
+    from tests.ml.conftest import make_tiny_model
+
+    model = DualHeadCodeModel.from_pretrained(make_tiny_model(tmp_path, evidence=PATHS))
+    g = torch.Generator().manual_seed(0)
+    pooled = torch.randn(200, model.hidden_size, generator=g)
+    style = torch.rand(200, model.config.n_style, generator=g)
+    ev = torch.randn(200, 2, generator=g)
+    with torch.no_grad():
+        enc = model.classify(pooled, style, torch.zeros(200, 2)).numpy().astype(np.float64)
+    labels = (ev[:, 1].numpy() + 0.3 * enc > 0).astype(int)
+    mix = refit_head_mix(model, enc, ev.numpy().astype(np.float64), labels, np.ones(200))
+    assert mix["encoder_weight"] > 0 and mix["evidence_weights"]["char_ngrams"] > 1.0
+    with torch.no_grad():
+        now = model.classify(pooled, style, ev).numpy()
+    w = np.array(list(mix["evidence_weights"].values()))
+    np.testing.assert_allclose(now, mix["encoder_weight"] * enc + ev.numpy() @ w + mix["bias"], atol=1e-4)
+    # An encoder path that points the wrong way is switched off, not trusted backwards.
+    mix = refit_head_mix(model, now, ev.numpy().astype(np.float64), (now < np.median(now)).astype(int), np.ones(200))
+    assert mix["encoder_weight"] == 0.0
+    with torch.no_grad():
+        a = model.classify(pooled, style, ev)
+        b = model.classify(torch.randn(200, model.hidden_size, generator=g), style, ev)
+    torch.testing.assert_close(a, b)
