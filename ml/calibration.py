@@ -87,6 +87,16 @@ def rates_at_threshold(scores: np.ndarray, labels: np.ndarray, threshold: float)
     return fpr, tpr
 
 
+def safe_auc(labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray) -> float:
+    """ROC-AUC, or NaN where only one class is present (a small source or slice), instead of raising."""
+    from sklearn.metrics import roc_auc_score
+
+    y = np.asarray(labels)
+    if len(np.unique(y)) < 2:
+        return float("nan")
+    return float(roc_auc_score(y, np.asarray(scores)))
+
+
 def tpr_at_fpr(
     scores: Sequence[float] | np.ndarray, labels: Sequence[int] | np.ndarray, max_fpr: float = 0.01
 ) -> float:

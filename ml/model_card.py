@@ -42,7 +42,7 @@ def write_model_card(
         f"- Backbone: `{cfg.model_name}` (loaded from the installed package; this folder stores only what "
         f"differs from it{': LoRA adapters r=' + str(cfg.lora_r) + ' on layers ' + str(list(cfg.lora_layers)) if cfg.lora else ''}, "
         "the heads and the stylometric scaler"
-        + ("; evidence.safetensors holds the file-evidence arrays" if getattr(cfg, "file_evidence", None) else "")
+        + ("; evidence.safetensors holds the file-evidence arrays" if cfg.file_evidence else "")
         + ")."
     )
     add(
@@ -56,7 +56,7 @@ def write_model_card(
             f"; plus file evidence {', '.join(cfg.file_evidence)} (ml.evidence: log-odds of whole-file readers, "
             "each times a learned weight, fitted out of fold on the training files so the weights learn how far "
             "to trust them; stored in evidence.safetensors).\n"
-            if getattr(cfg, "file_evidence", None)
+            if cfg.file_evidence
             else ".\n"
         )
     )
@@ -94,7 +94,7 @@ def write_model_card(
         add(f"- Stylometric path alone after its pre-fit (before any encoder training): ROC-AUC "
             f"{_fmt(prior['style_prior_dev_roc_auc'])}, TPR at 1% FPR {_fmt(prior['style_prior_dev_tpr_at_1fpr'])}")
     ev = best.get("file_evidence") if best else None
-    for name in getattr(cfg, "file_evidence", []) or []:
+    for name in cfg.file_evidence:
         if ev and f"{name}_dev_roc_auc" in ev:
             oof = ev.get(f"{name}_oof_roc_auc")
             add(f"- File evidence `{name}` alone: dev ROC-AUC {_fmt(ev[f'{name}_dev_roc_auc'])}, TPR at 1% FPR "

@@ -26,18 +26,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from ml.calibration import tpr_at_fpr
+from ml.calibration import safe_auc, tpr_at_fpr
 from ml.config import TrainConfig
 from ml.data import CodeExample, sampling_weights
 from ml.evidence import EVIDENCE_FILE, EvidenceInputs, FileEvidence, fit_evidence
 from ml.model import DualHeadCodeModel
-
-
-def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    return float(roc_auc_score(labels, scores)) if len(np.unique(labels)) == 2 else float("nan")
-
 
 EVIDENCE_OOF_FILE = "evidence_oof.npy"
 
@@ -101,7 +94,7 @@ def attach_file_evidence(
     labels = np.array([e.label for e in data.dev_full])
     dev_m = np.array([e.evidence for e in data.dev_full])
     for j, name in enumerate(names):
-        report[f"{name}_dev_roc_auc"] = _auc(labels, dev_m[:, j])
+        report[f"{name}_dev_roc_auc"] = safe_auc(labels, dev_m[:, j])
         report[f"{name}_dev_tpr_at_1fpr"] = tpr_at_fpr(dev_m[:, j], labels, 0.01)
         log(f"File evidence {name} alone on dev: ROC-AUC {report[f'{name}_dev_roc_auc']:.4f}, "
             f"TPR@1%FPR {report[f'{name}_dev_tpr_at_1fpr']:.3f}")
@@ -178,7 +171,7 @@ def head_mix_on_slice(
     enc = logit - det.evidence.matrix(codes, langs).astype(np.float64) @ w
     oof = np.array([e.evidence for e in rows], dtype=np.float64)
     weights = sampling_weights(rows, source_alpha) * len(rows)
-    before = {"roc_auc": _auc(labels, enc + oof @ w), "tpr_at_1fpr": tpr_at_fpr(enc + oof @ w, labels, 0.01)}
+    before = {"roc_auc": safe_auc(labels, enc + oof @ w), "tpr_at_1fpr": tpr_at_fpr(enc + oof @ w, labels, 0.01)}
     mix = refit_head_mix(model, enc, oof, labels, weights)
     model.save_pretrained(out, tokenizer=tokenizer)
     w2 = np.array(list(mix["evidence_weights"].values()))
@@ -188,7 +181,7 @@ def head_mix_on_slice(
         "human": int((labels == 0).sum()),
         **mix,
         "before": before,
-        "after": {"roc_auc": _auc(labels, after_s), "tpr_at_1fpr": tpr_at_fpr(after_s, labels, 0.01)},
+        "after": {"roc_auc": safe_auc(labels, after_s), "tpr_at_1fpr": tpr_at_fpr(after_s, labels, 0.01)},
     }
     log(f"Head mix on {len(rows)} held-back training files: encoder path x{mix['encoder_weight']:.3f}, "
         f"evidence {({k: round(v, 3) for k, v in mix['evidence_weights'].items()})}; ROC-AUC there "

@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.metrics import roc_auc_score
 from tqdm.auto import tqdm
 
 from ml.augment import strip_type_hints
+from ml.calibration import safe_auc
 from ml.config import ConfigError, TrainConfig, add_config_arguments, config_from_args
 from ml.data import (
     CodeExample,
@@ -86,12 +86,6 @@ def tpr_at_fpr(scores: np.ndarray, labels: np.ndarray, max_fpr: float = 0.01) ->
     k = int(math.floor(max_fpr * human.size))  # humans allowed strictly above the threshold
     thr = human[human.size - 1 - k] if k < human.size else -np.inf
     return float((ai > thr).mean())
-
-
-def safe_auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    if len(np.unique(labels)) < 2:
-        return float("nan")
-    return float(roc_auc_score(labels, scores))
 
 
 def classification_metrics(probs: np.ndarray, labels: np.ndarray, rows: Sequence[CodeExample]) -> dict[str, Any]:
