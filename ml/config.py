@@ -75,9 +75,10 @@ class TrainConfig:
     # on all training files before the encoder stages, out of fold for the files it trains on.
     file_evidence: list[str] = field(default_factory=list)
     evidence_folds: int = 5
-    # Share of training files (seeded, by content) never drawn for encoder training: after it, the
-    # head's mix (encoder path weight, evidence weights, bias) is refitted on them, where neither the
-    # encoder nor the out-of-fold evidence has seen the labels. 0 = keep the mix training learned.
+    # Share of training files (whole groups, per source, seeded) never drawn for encoder training:
+    # after it, the head's mix (encoder path weight, evidence weights, bias) is refitted on them,
+    # where neither the encoder nor the out-of-fold evidence has seen their tasks' labels.
+    # 0 = keep the mix training learned.
     stack_fraction: float = 0.0
     lora: bool = True
     lora_r: int = 16

@@ -101,7 +101,7 @@ def write_model_card(
                 f"{_fmt(ev[f'{name}_dev_tpr_at_1fpr'])}" + (f" (out-of-fold on train: ROC-AUC {_fmt(oof)})" if oof else ""))
     mix = ev.get("head_mix") if ev else None
     if mix and "encoder_weight" in mix:
-        add(f"- Head mix, refitted on {mix['files']} training files kept out of encoder training "
+        add(f"- Head mix, refitted on {mix['files']} training files (whole tasks) kept out of encoder training "
             f"({mix['human']} human; their evidence out of fold): encoder path x{_fmt(mix['encoder_weight'])}, "
             + ", ".join(f"`{k}` x{_fmt(v)}" for k, v in mix["evidence_weights"].items())
             + f"; ROC-AUC on those files {_fmt(mix['before']['roc_auc'])} with the mix training learned, "

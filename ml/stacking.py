@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,9 @@ from ml.evidence import EVIDENCE_FILE, EvidenceInputs, FileEvidence, fit_evidenc
 from ml.model import DualHeadCodeModel
 
 EVIDENCE_OOF_FILE = "evidence_oof.npy"
+EVIDENCE_KEY_FILE = "evidence_key.json"
+# Bump when the evidence features or fit change, so that no cache from before is reused.
+EVIDENCE_CACHE_FORMAT = 1
 
 
 def attach_file_evidence(
@@ -41,23 +45,25 @@ def attach_file_evidence(
     """Fit the file-evidence paths (ml.evidence) and give every example its evidence: out of fold
     for training files, from the paths fitted on all of them for dev and held-out files.
 
-    The fitted paths and out-of-fold values are kept in the checkpoint folder, so a --resume
-    trains on exactly the values the first segment used. `data` is an ml.train.TrainingData:
-    its train, dev, dev_full, heldout and stack lists are replaced.
+    The fitted paths and out-of-fold values are kept in the checkpoint folder under a key of
+    everything the fit depends on (files, labels, groups, paths, folds, seed), so a --resume trains
+    on exactly the values the first segment used, and a rerun on the same data (another encoder
+    schedule, another device) skips the CPU-heavy fit. `data` is an ml.train.TrainingData: its
+    train, dev, dev_full, heldout and stack lists are replaced.
     """
     names = list(cfg.file_evidence)
     cache = Path(cfg.checkpoint_dir)
     train = data.train
+    key = evidence_cache_key(train, names, cfg.evidence_folds, cfg.seed)
     evidence: FileEvidence | None = None
     oof: np.ndarray | None = None
     report: dict[str, Any] = {}
-    if cfg.resume and (cache / EVIDENCE_FILE).is_file() and (cache / EVIDENCE_OOF_FILE).is_file():
+    saved = read_cache_key(cache)
+    if saved.get("key") == key and (cache / EVIDENCE_FILE).is_file() and (cache / EVIDENCE_OOF_FILE).is_file():
         evidence = FileEvidence.load(cache, names)
         oof = np.load(cache / EVIDENCE_OOF_FILE)
-        if oof.shape != (len(train), len(names)):
-            evidence, oof = None, None
-        else:
-            log(f"File evidence: reusing the fitted paths and out-of-fold values in {cache}")
+        report = dict(saved.get("fit_report") or {})  # the fit's own numbers (out-of-fold AUCs) for the card
+        log(f"File evidence: reusing the fitted paths and out-of-fold values in {cache}")
     if evidence is None or oof is None:
         t0 = time.time()
         inputs = EvidenceInputs.of([e.code for e in train], [e.language for e in train], names)
@@ -65,7 +71,7 @@ def attach_file_evidence(
         evidence, oof, report = fit_evidence(
             inputs,
             [e.label for e in train],
-            [f"{e.source}:{e.group}" for e in train],
+            [group_key(e) for e in train],
             names,
             folds=cfg.evidence_folds,
             seed=cfg.seed,
@@ -74,11 +80,16 @@ def attach_file_evidence(
         cache.mkdir(parents=True, exist_ok=True)
         evidence.save(cache)
         np.save(cache / EVIDENCE_OOF_FILE, oof)
+        (cache / EVIDENCE_KEY_FILE).write_text(
+            json.dumps({"key": key, "fit_report": report}, indent=2, default=float) + "\n", encoding="utf-8"
+        )
     data.train = [dataclasses.replace(e, evidence=tuple(float(v) for v in row)) for e, row in zip(train, oof, strict=True)]
     if cfg.stack_fraction > 0:
-        data.stack = [e for e in data.train if in_stack_slice(e.code, cfg.seed, cfg.stack_fraction)]
-        data.train = [e for e in data.train if not in_stack_slice(e.code, cfg.seed, cfg.stack_fraction)]
-        log(f"File evidence: {len(data.stack)} training files kept out of encoder training to set the head's mix")
+        keep = stack_groups([group_key(e) for e in data.train], cfg.seed, cfg.stack_fraction)
+        data.stack = [e for e in data.train if group_key(e) in keep]
+        data.train = [e for e in data.train if group_key(e) not in keep]
+        log(f"File evidence: {len(data.stack)} training files ({len(keep)} whole groups) kept out of encoder "
+            "training to set the head's mix")
 
     def annotate(rows: list[CodeExample]) -> list[CodeExample]:
         if not rows:
@@ -101,11 +112,56 @@ def attach_file_evidence(
     return evidence, report
 
 
-def in_stack_slice(code: str, seed: int, fraction: float) -> bool:
-    """Whether a training file belongs to the stacking slice: a seeded hash of its content, so a
-    --resume (or a rerun) keeps exactly the same files out of encoder training."""
-    h = hashlib.sha256(f"{seed}:{code}".encode("utf-8", "replace")).digest()
-    return int.from_bytes(h[:8], "big") / 2.0**64 < fraction
+def read_cache_key(cache: Path) -> dict[str, Any]:
+    """The cached fit's key and report; {} when there is none or it cannot be read."""
+    try:
+        data = json.loads((cache / EVIDENCE_KEY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def evidence_cache_key(train: Sequence[CodeExample], names: Sequence[str], folds: int, seed: int) -> str:
+    """A digest of everything the out-of-fold fit depends on; the code enters by its own digest."""
+    h = hashlib.sha256(f"{EVIDENCE_CACHE_FORMAT}|{','.join(names)}|{folds}|{seed}|{len(train)}".encode())
+    for e in train:
+        code = hashlib.sha256(e.code.encode("utf-8", "replace")).hexdigest()
+        h.update(f"\n{e.source}|{e.group}|{e.label}|{e.language}|{code}".encode("utf-8", "replace"))
+    return h.hexdigest()
+
+
+def group_key(e: CodeExample) -> str:
+    """The unit of splitting (a task, or an author where that is all there is): dev shares none with
+    training, so folds and the stacking slice split by it too."""
+    return f"{e.source}:{e.group}"
+
+
+def stack_groups(keys: Sequence[str], seed: int, fraction: float) -> set[str]:
+    """The groups of the stacking slice: per source (the key's part before the first ':'), whole
+    groups in a seeded hash order, taken while they fit in `fraction` of that source's files (a
+    group too large to fit is passed over, not split).
+
+    Whole groups, because dev and a user's new assignments share no task with training: on files
+    whose tasks the encoder trained on, its path looks better than it will be on new tasks, and
+    the head's mix fitted there would trust it too much. Per source, so that the mix is fitted on
+    the same blend of sources as training. Seeded by the group's name, so a --resume or a rerun
+    keeps exactly the same files out of encoder training.
+    """
+    sizes: dict[str, int] = {}
+    per_source: dict[str, int] = {}
+    for k in keys:
+        sizes[k] = sizes.get(k, 0) + 1
+        src = k.split(":", 1)[0]
+        per_source[src] = per_source.get(src, 0) + 1
+    order = sorted(sizes, key=lambda k: hashlib.sha256(f"{seed}:{k}".encode("utf-8", "replace")).digest())
+    picked: set[str] = set()
+    taken: dict[str, int] = {}
+    for k in order:
+        src = k.split(":", 1)[0]
+        if taken.get(src, 0) + sizes[k] <= fraction * per_source[src]:
+            picked.add(k)
+            taken[src] = taken.get(src, 0) + sizes[k]
+    return picked
 
 
 def refit_head_mix(model: DualHeadCodeModel, enc: np.ndarray, evidence: np.ndarray, labels: np.ndarray,

@@ -6,15 +6,24 @@ import numpy as np
 import torch
 
 from ml.model import DualHeadCodeModel
-from ml.stacking import in_stack_slice
+from ml.stacking import stack_groups
 
 
-def test_stacking_slice_is_seeded_by_content_and_near_its_share() -> None:
-    codes = [f"x = {i}\n" for i in range(4000)]
-    picked = [c for c in codes if in_stack_slice(c, 13, 0.05)]
-    assert 0.035 < len(picked) / len(codes) < 0.065
-    assert picked == [c for c in codes if in_stack_slice(c, 13, 0.05)]
-    assert picked != [c for c in codes if in_stack_slice(c, 14, 0.05)]
+def test_stacking_slice_takes_whole_groups_seeded_and_within_its_share() -> None:
+    # 800 small groups and one giant one (as an author-grouped source has)
+    keys = [f"s:g{i % 800}" for i in range(4000)] + ["s:giant"] * 1500
+    picked = stack_groups(keys, 13, 0.05)
+    files = sum(k in picked for k in keys)
+    assert 0.045 * len(keys) < files <= 0.05 * len(keys)
+    assert "s:giant" not in picked  # too large to fit: passed over, never split
+    assert picked == stack_groups(list(reversed(keys)), 13, 0.05)  # order of files does not matter
+    assert picked != stack_groups(keys, 14, 0.05)
+    assert stack_groups(keys, 13, 0.0) == set()
+    # every source gives its share, however its groups are sized
+    two = [f"a:g{i}" for i in range(1000)] + [f"b:g{i % 20}" for i in range(1000)]
+    picked = stack_groups(two, 13, 0.1)
+    for src in "ab":
+        assert 60 <= sum(k in picked for k in two if k.startswith(src + ":")) <= 100
 
 
 def test_refit_head_mix_folds_the_fitted_mix_into_the_head(tmp_path) -> None:  # noqa: ANN001

@@ -160,7 +160,7 @@ def test_resume_continues_from_the_checkpoint(tiny_setup, tmp_path, capsys) -> N
     assert trainer.elapsed_before > 0
 
 
-def test_file_evidence_is_fitted_out_of_fold_saved_and_reused_on_resume(tiny_setup, tmp_path, capsys) -> None:  # noqa: ANN001
+def test_file_evidence_is_fitted_out_of_fold_saved_and_reused_while_its_inputs_hold(tiny_setup, tmp_path, capsys) -> None:  # noqa: ANN001
     from ml.evidence import EVIDENCE_FILE, PATHS, FileEvidence
     from ml.inference import CodeDetectorInference
 
@@ -197,6 +197,13 @@ def test_file_evidence_is_fitted_out_of_fold_saved_and_reused_on_resume(tiny_set
                                evidence_folds=3, resume=str(tmp_path / "ckpt")))
     assert "reusing the fitted paths" in capsys.readouterr().out
     np.testing.assert_array_equal(np.array([e.evidence for e in resumed.data.train]), train_ev)
+    # A fresh run on the same data reuses the fit too; a change to what it depends on refits.
+    again = Trainer(tiny_cfg(bb, data, tmp_path, num_epochs=1, freeze_epochs=0, file_evidence=list(PATHS),
+                             evidence_folds=3))
+    assert "reusing the fitted paths" in capsys.readouterr().out
+    assert again.evidence_report["style_trees_oof_roc_auc"] == trainer.evidence_report["style_trees_oof_roc_auc"]
+    Trainer(tiny_cfg(bb, data, tmp_path, num_epochs=1, freeze_epochs=0, file_evidence=list(PATHS), evidence_folds=2))
+    assert "reusing the fitted paths" not in capsys.readouterr().out
 
 
 def test_wandb_missing_is_said_plainly(tiny_setup, tmp_path, capsys, monkeypatch) -> None:  # noqa: ANN001
@@ -233,15 +240,15 @@ def test_cli_train_help_and_usage_errors(tmp_path, capsys) -> None:  # noqa: ANN
 
 def test_stacking_slice_stays_out_of_encoder_training(tiny_setup, tmp_path) -> None:  # noqa: ANN001
     from ml.evidence import PATHS
-    from ml.stacking import in_stack_slice
+    from ml.stacking import group_key
 
     bb, data = tiny_setup
     cfg = tiny_cfg(bb, data, tmp_path, num_epochs=1, freeze_epochs=0, file_evidence=list(PATHS), evidence_folds=3,
                    stack_fraction=0.4)
     trainer = Trainer(cfg)
     stack, train = trainer.data.stack, trainer.data.train
-    assert stack and all(in_stack_slice(e.code, cfg.seed, 0.4) for e in stack)
-    assert not {e.code for e in stack} & {e.code for e in train}
+    assert stack and not {e.code for e in stack} & {e.code for e in train}
+    assert not {group_key(e) for e in stack} & {group_key(e) for e in train}  # whole groups stay out
     assert {e.code for e in trainer.batches.examples} == {e.code for e in train}
     trainer.train()
     hist = json.loads((Path(cfg.output_dir) / "training_history.json").read_text())
