@@ -31,7 +31,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ml.augment import strip_type_hints
-from ml.calibration import safe_auc
+from ml.calibration import safe_auc, tpr_at_fpr
 from ml.config import ConfigError, TrainConfig, add_config_arguments, config_from_args
 from ml.data import (
     CodeExample,
@@ -75,17 +75,6 @@ def pick_device(name: str) -> str:
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError(f"device {name!r} requested but CUDA is not available on this machine")
     return name
-
-
-def tpr_at_fpr(scores: np.ndarray, labels: np.ndarray, max_fpr: float = 0.01) -> float:
-    """True-positive rate at the strictest threshold with at most `max_fpr` of humans above it."""
-    human = np.sort(scores[labels == 0])
-    ai = scores[labels == 1]
-    if human.size == 0 or ai.size == 0:
-        return float("nan")
-    k = int(math.floor(max_fpr * human.size))  # humans allowed strictly above the threshold
-    thr = human[human.size - 1 - k] if k < human.size else -np.inf
-    return float((ai > thr).mean())
 
 
 def classification_metrics(probs: np.ndarray, labels: np.ndarray, rows: Sequence[CodeExample]) -> dict[str, Any]:
