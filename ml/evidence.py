@@ -37,6 +37,7 @@ STYLE_TREES = "style_trees"
 CHAR_NGRAMS = "char_ngrams"
 PATHS = (STYLE_TREES, CHAR_NGRAMS)
 _ATTR = {STYLE_TREES: "trees", CHAR_NGRAMS: "ngrams"}  # FileEvidence field of each path
+TREE_SEEDS = 3  # boosted-tree fits averaged per style-trees path
 
 
 class EvidenceError(ValueError):
@@ -186,7 +187,12 @@ def group_folds(groups: Sequence[str], k: int, seed: int) -> list[np.ndarray]:
 def _fit_path(name: str, inputs: EvidenceInputs, y: np.ndarray, seed: int) -> Any:
     if name == STYLE_TREES:
         assert inputs.style is not None
-        return TreeEnsemble.from_sklearn(_trees_classifier(seed).fit(inputs.style, y))
+        style = inputs.style
+        # A few seeds, averaged (TreeEnsemble.average): one seed's early-stopping split moves dev
+        # ROC-AUC by +-0.003; the mean of three is steadier and a little better on average.
+        return TreeEnsemble.average(
+            [TreeEnsemble.from_sklearn(_trees_classifier(seed + i).fit(style, y)) for i in range(TREE_SEEDS)]
+        )
     assert inputs.counts is not None
     return CharNgramModel.fit(inputs.counts, y)
 

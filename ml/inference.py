@@ -238,9 +238,11 @@ class CodeDetectorInference:
         )
 
     def _window_outputs(
-        self, codes: Sequence[str], langs: list[str]
+        self, codes: Sequence[str], langs: list[str], file_ev: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
-        """Embeddings [W, D] and logits [W] of all windows of all files (file order), and weights per file."""
+        """Embeddings [W, D] and logits [W] of all windows of all files (file order), and weights per file.
+
+        `file_ev`: the files' evidence matrix when the caller has it already (`logit_parts`)."""
         flat: list[tuple[int, list[int]]] = []  # (file index, window ids)
         weights: list[list[int]] = []
         styles: list[np.ndarray | None] = []
@@ -251,7 +253,8 @@ class CodeDetectorInference:
             # Stylometry describes the whole file; every window of it gets the same vector.
             styles.append(style_features(code, langs[i])[self._style_index] if self.style_names else None)
         # File evidence, like stylometry, describes the whole file: one row per file, shared by its windows.
-        file_ev = self.evidence.matrix(codes, langs) if self.evidence is not None else None
+        if file_ev is None and self.evidence is not None:
+            file_ev = self.evidence.matrix(codes, langs)
         pad = int(self.tokenizer.pad_token_id or 0)
         # Longest first so padding inside a batch stays small and a memory problem shows at once.
         order = sorted(range(len(flat)), key=lambda k: -len(flat[k][1]))
@@ -316,6 +319,38 @@ class CodeDetectorInference:
             start += len(w)
         return out
 
+    def logit_parts(self, codes: Sequence[str], languages: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(served file logits [N], the file-evidence term w . evidence in them [N]), in one pass.
+
+        Why: the classifier head adds the evidence term to what the encoder path says, and the
+        evidence term is the same for every window of a file, so the served logit minus it is the
+        encoder path's own share. Training refits the head's mix with it, and the model card and
+        benchmarks report how much the trained encoder adds on top of the whole-file readers.
+        Without file evidence the term is 0."""
+        langs = self._validate(codes, languages)
+        logits = np.zeros(len(codes), dtype=np.float64)
+        if not codes:
+            return logits, logits.copy()
+        file_ev = self.evidence.matrix(codes, langs) if self.evidence is not None else None
+        _, logit_all, weights = self._window_outputs(codes, langs, file_ev)
+        start = 0
+        for i, w in enumerate(weights):
+            p = min(max(aggregate_logits(logit_all[start : start + len(w)], w, self.aggregation), 1e-12), 1 - 1e-12)
+            logits[i] = np.log(p) - np.log1p(-p)
+            start += len(w)
+        term = np.zeros(len(codes), dtype=np.float64)
+        if file_ev is not None:
+            term = file_ev.astype(np.float64) @ self.evidence_weights()
+        return logits, term
+
+    def evidence_weights(self) -> np.ndarray:
+        """The head's weight per evidence path (config `evidence` order): the loaded model's for
+        PyTorch, the saved weights' for ONNX (whose graph does not expose them)."""
+        head = getattr(getattr(self, "model", None), "evidence_head", None)
+        if head is not None:
+            return head.weight.detach().cpu().double().numpy().ravel()
+        return saved_evidence_weights(self.model_dir)
+
     # --------------------------------------------------------------------------- public
     def score(self, codes: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
         """AI probabilities in [0, 1] for a batch of files."""
@@ -342,6 +377,18 @@ class CodeDetectorInference:
         """Cosine similarity of the two files' embeddings, mapped from [-1, 1] to [0, 1]."""
         emb = self.embed([code1, code2], [language1, language2])
         return semantic_score(emb[0], emb[1])
+
+
+def saved_evidence_weights(model_dir: str | Path) -> np.ndarray:
+    """The classifier head's evidence weights as saved in `model_dir` (float64, config order)."""
+    from safetensors import safe_open
+
+    from ml.model import WEIGHTS_FILE
+
+    with safe_open(str(Path(model_dir) / WEIGHTS_FILE), framework="np") as fh:
+        if "evidence_head.weight" not in fh.keys():
+            raise InferenceError(f"{model_dir} has no file-evidence weights")
+        return np.asarray(fh.get_tensor("evidence_head.weight"), dtype=np.float64).ravel()
 
 
 _CACHE: dict[tuple[str, str, str], CodeDetectorInference] = {}

@@ -112,6 +112,15 @@ def write_model_card(
             f"- ROC-AUC {_fmt(best.get('val_roc_auc'))}, accuracy@0.5 {_fmt(best.get('val_accuracy'))}, "
             f"TPR at 1% FPR {_fmt(best.get('val_tpr_at_1fpr'))}, TPR at 5% FPR {_fmt(best.get('val_tpr_at_5fpr'))}"
         )
+        ci_auc, ci_tpr = best.get("val_roc_auc_ci95"), best.get("val_tpr_at_1fpr_ci95")
+        if ci_auc and ci_tpr:
+            add(f"- 95% intervals over dev tasks (bootstrap, whole tasks resampled): ROC-AUC {_fmt(ci_auc[0])}-"
+                f"{_fmt(ci_auc[1])}, TPR at 1% FPR {_fmt(ci_tpr[0])}-{_fmt(ci_tpr[1])}")
+        enc, term = best.get("encoder_path"), best.get("evidence_term")
+        if enc and term:
+            add(f"- The two parts of the served logit on dev: the encoder path alone (logit minus the evidence "
+                f"term) ROC-AUC {_fmt(enc['roc_auc'])}, TPR at 1% FPR {_fmt(enc['tpr_at_1fpr'])}; the file-evidence "
+                f"term alone ROC-AUC {_fmt(term['roc_auc'])}, TPR at 1% FPR {_fmt(term['tpr_at_1fpr'])}")
         if "val_pair_roc_auc" in best:
             add(
                 f"- Plagiarism dev pairs (cosine of the projection): ROC-AUC {_fmt(best['val_pair_roc_auc'])}"

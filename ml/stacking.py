@@ -36,7 +36,7 @@ from ml.model import DualHeadCodeModel
 EVIDENCE_OOF_FILE = "evidence_oof.npy"
 EVIDENCE_KEY_FILE = "evidence_key.json"
 # Bump when the evidence features or fit change, so that no cache from before is reused.
-EVIDENCE_CACHE_FORMAT = 1
+EVIDENCE_CACHE_FORMAT = 2  # 2: style trees averaged over seeds
 
 
 def attach_file_evidence(
@@ -216,15 +216,11 @@ def head_mix_on_slice(
         return {"skipped": "one class only", "files": len(rows)}
     log(f"Head mix: scoring the {len(rows)} held-back training files as served")
     det = CodeDetectorInference(out, device=device, batch_size=batch_size)
-    assert det.evidence is not None
-    codes, langs = [e.code for e in rows], [e.language for e in rows]
-    p = np.clip(np.asarray(det.score(codes, langs), dtype=np.float64), 1e-7, 1 - 1e-7)
-    logit = np.log(p) - np.log1p(-p)
-    model = DualHeadCodeModel.from_pretrained(out)
-    assert model.evidence_head is not None
-    w = model.evidence_head.weight.detach().numpy().ravel().astype(np.float64)
+    logit, term = det.logit_parts([e.code for e in rows], [e.language for e in rows])
+    w = det.evidence_weights()
     # What the encoder path added: the served logit minus the evidence term it was served with.
-    enc = logit - det.evidence.matrix(codes, langs).astype(np.float64) @ w
+    enc = logit - term
+    model = det.model.cpu()
     oof = np.array([e.evidence for e in rows], dtype=np.float64)
     weights = sampling_weights(rows, source_alpha) * len(rows)
     before = {"roc_auc": safe_auc(labels, enc + oof @ w), "tpr_at_1fpr": tpr_at_fpr(enc + oof @ w, labels, 0.01)}

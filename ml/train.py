@@ -31,7 +31,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ml.augment import strip_type_hints
-from ml.calibration import safe_auc, tpr_at_fpr
+from ml.calibration import bootstrap_interval, safe_auc, tpr_at_fpr
 from ml.config import ConfigError, TrainConfig, add_config_arguments, config_from_args
 from ml.data import (
     CodeExample,
@@ -52,7 +52,7 @@ from ml.data import (
 from ml.evidence import FileEvidence, stacking_weights
 from ml.losses import classification_loss, combined_loss, info_nce
 from ml.model import DualHeadCodeModel, load_tokenizer, model_config_from_train
-from ml.stacking import attach_file_evidence, head_mix_on_slice
+from ml.stacking import attach_file_evidence, group_key, head_mix_on_slice
 
 CHECKPOINT_FILE = "training_state.pt"
 HISTORY_FILE = "training_history.json"
@@ -98,6 +98,26 @@ def classification_metrics(probs: np.ndarray, labels: np.ndarray, rows: Sequence
                 "tpr_at_1fpr": tpr_at_fpr(probs[m], labels[m], 0.01),
             }
         out[key] = table
+    return out
+
+
+def dev_uncertainty(
+    logits: np.ndarray, term: np.ndarray, labels: np.ndarray, groups: Sequence[str], has_evidence: bool
+) -> dict[str, Any]:
+    """95% intervals of the served dev ROC-AUC and TPR@1%FPR (tasks resampled), and, for a model
+    with file evidence, how the encoder path and the evidence term score on their own.
+
+    Why: a few dev humans set TPR@1%FPR, so a change between two models is only a change if it
+    leaves these intervals; and the encoder path's own numbers say whether the trained encoder
+    adds anything to the whole-file readers (ml.evidence) it is mixed with."""
+    out: dict[str, Any] = {
+        "val_roc_auc_ci95": bootstrap_interval(logits, labels, lambda s, y: safe_auc(y, s), groups),
+        "val_tpr_at_1fpr_ci95": bootstrap_interval(logits, labels, lambda s, y: tpr_at_fpr(s, y, 0.01), groups),
+    }
+    if has_evidence:
+        for name, part in (("encoder_path", logits - term), ("evidence_term", term)):
+            out[name] = {"roc_auc": safe_auc(labels, part), "tpr_at_1fpr": tpr_at_fpr(part, labels, 0.01),
+                         "tpr_at_5fpr": tpr_at_fpr(part, labels, 0.05)}
     return out
 
 
@@ -528,9 +548,11 @@ class Trainer:
         dev = self.data.dev_full
         log(f"Scoring the best epoch ({self.best_epoch}) on all {len(dev)} dev files as served (windowed)")
         det = CodeDetectorInference(out, device=str(self.device), batch_size=self.cfg.eval_batch_size)
-        probs = np.asarray(det.score([e.code for e in dev], [e.language for e in dev]), dtype=np.float64)
+        logits, term = det.logit_parts([e.code for e in dev], [e.language for e in dev])
+        probs = 1.0 / (1.0 + np.exp(-logits))
         labels = np.array([e.label for e in dev])
         metrics = classification_metrics(probs, labels, dev)
+        metrics.update(dev_uncertainty(logits, term, labels, [group_key(e) for e in dev], det.evidence is not None))
         scored_with = f"ml.inference (torch), windows of {det.max_length} tokens, aggregation {det.aggregation}"
         metrics.update({"epoch": self.best_epoch, "scored_with": scored_with, "dev_files": len(dev)})
         if self.data.val_pairs:
@@ -755,6 +777,9 @@ class Trainer:
             result["dev_roc_auc"] = metrics["val_roc_auc"]
             result["dev_tpr_at_1fpr"] = metrics["val_tpr_at_1fpr"]
             result["dev_scored_with"] = metrics["scored_with"]
+            for key in ("val_roc_auc_ci95", "val_tpr_at_1fpr_ci95", "encoder_path", "evidence_term"):
+                if key in metrics:
+                    result["dev_" + key.removeprefix("val_")] = metrics[key]
             if "heldout" in metrics:
                 result["heldout_served"] = metrics["heldout"]
         if self.is_main:

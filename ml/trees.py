@@ -68,6 +68,41 @@ class TreeEnsemble:
         baseline = float(np.ravel(clf._baseline_prediction)[0])
         return cls(feature, threshold, left, right, value, missing_left, baseline, depth, int(clf.n_features_in_))
 
+    @classmethod
+    def average(cls, members: list[TreeEnsemble]) -> TreeEnsemble:
+        """One ensemble whose decision is the mean of the members' (bagging over seeds).
+
+        Why: scikit-learn holds out a random 10% of a large training set to stop boosting early,
+        so one seed's trees vary (aigen dev ROC-AUC 0.970-0.976 across three seeds); the mean of a
+        few is steadier. Trees are stacked with their leaf values divided by the member count."""
+        if not members:
+            raise ValueError("nothing to average")
+        if len({m.n_features for m in members}) != 1:
+            raise ValueError("members read different numbers of features")
+        k = len(members)
+        width = max(m.feature.shape[1] for m in members)
+
+        def pad(a: np.ndarray, fill: Any) -> np.ndarray:
+            out = np.full((a.shape[0], width), fill, dtype=a.dtype)
+            out[:, : a.shape[1]] = a
+            return out
+
+        # Padding nodes are self-pointing leaves of value 0 that no walk reaches.
+        self_ptr = [np.tile(np.arange(width, dtype=np.int32), (m.feature.shape[0], 1)) for m in members]
+        left = [np.where(np.arange(width) < m.left.shape[1], pad(m.left, 0), sp) for m, sp in zip(members, self_ptr, strict=True)]
+        right = [np.where(np.arange(width) < m.right.shape[1], pad(m.right, 0), sp) for m, sp in zip(members, self_ptr, strict=True)]
+        return cls(
+            feature=np.concatenate([pad(m.feature, 0) for m in members]),
+            threshold=np.concatenate([pad(m.threshold, 0.0) for m in members]),
+            left=np.concatenate(left).astype(np.int32),
+            right=np.concatenate(right).astype(np.int32),
+            value=np.concatenate([pad(m.value, 0.0) for m in members]) / k,
+            missing_left=np.concatenate([pad(m.missing_left, False) for m in members]),
+            baseline=float(np.mean([m.baseline for m in members])),
+            depth=max(m.depth for m in members),
+            n_features=members[0].n_features,
+        )
+
     def decision_function(self, x: np.ndarray) -> np.ndarray:
         """Raw scores (log-odds of class 1) for rows of x [n, n_features]."""
         x = np.asarray(x, dtype=np.float64)

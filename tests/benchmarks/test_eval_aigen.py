@@ -48,3 +48,26 @@ def test_held_out_model_joins_the_leave_one_source_out_table() -> None:
     assert rows["src-a"].endswith("| 0.912 | 0.450 | 0.055 | 0.600 |")
     assert rows["src-b"].endswith("| – | – | – | – |")
     assert "--holdout-sources src-a --output-dir scratch/held" in text
+
+
+def test_pooled_table_shows_intervals_and_the_model_parts() -> None:
+    from benchmarks.eval_aigen import add_intervals, section
+
+    rng = np.random.default_rng(0)
+    y = np.tile([0, 1], 200)
+    s = y + rng.normal(size=400)
+    groups = [f"src:t{i // 8}" for i in range(400)]
+    grp = [("src", 200, 200, 0.8, float("nan"), 0.01, 0.3)]
+    row = {"auc": 0.8, "tpr1": 0.3, "tpr5": 0.5, "by_source": grp, "by_language": grp, "by_length": grp}
+    add_intervals(row, y, s, groups)
+    lo, hi = row["tpr1_ci"]
+    assert 0.0 <= lo < hi <= 1.0 and row["auc_ci"][0] < row["auc_ci"][1]
+    part = {"auc": 0.55, "tpr1": 0.01, "tpr5": 0.06, "auc_ci": (0.5, 0.6), "tpr1_ci": (0.0, 0.02)}
+    text = section({"dev": {"model": row}, "short": {"model": "model"}, "model_parts": {"model: encoder path alone (part)": part},
+                    "command": "python -m benchmarks.eval_aigen", "when": "today", "seconds": 1.0})
+    pooled = text.split("### Pooled dev", 1)[1].split("### Per source", 1)[0]
+    assert "| detector | ROC-AUC | 95% interval | TPR@1%FPR | 95% interval | TPR@5%FPR |" in pooled
+    assert f"| model | 0.800 | {row['auc_ci'][0]:.3f}-{row['auc_ci'][1]:.3f} | 0.300 | {lo:.3f}-{hi:.3f} | 0.500 |" in pooled
+    assert "| model: encoder path alone (part) | 0.550 | 0.500-0.600 | 0.010 | 0.000-0.020 | 0.060 |" in pooled
+    # the parts stay out of the per-source tables (they are read off the pooled one)
+    assert "encoder path alone" not in text.split("### Per source", 1)[1]

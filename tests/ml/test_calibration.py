@@ -163,3 +163,41 @@ def test_conformal_keeps_the_promise_on_new_files_where_empirical_does_not() -> 
     assert expected_fpr_bound(25, 0.01) == 1 / 26  # too few files: the maximum, and a weaker promise
     cal = calibrate(*synthetic(n_h=40))
     assert cal["conformal"] and cal["levels"]["high"]["expected_fpr_bound"] == 1 / 41
+
+
+def test_bootstrap_interval_contains_the_estimate_and_narrows_with_more_data() -> None:
+    from ml.calibration import bootstrap_interval, safe_auc
+
+    def auc(s: np.ndarray, y: np.ndarray) -> float:
+        return safe_auc(y, s)
+
+    rng = np.random.default_rng(0)
+    widths = []
+    for n in (100, 2000):
+        y = rng.integers(0, 2, n)
+        s = rng.normal(size=n) + y
+        lo, hi = bootstrap_interval(s, y, auc, n=300)
+        assert lo < auc(s, y) < hi
+        widths.append(hi - lo)
+    assert widths[1] < widths[0] / 2
+
+
+def test_bootstrap_interval_resamples_whole_groups() -> None:
+    """Files of one task move together: with a few large, internally identical groups the
+    interval is wider than the file-level one that pretends they are independent."""
+    from ml.calibration import bootstrap_interval
+
+    rng = np.random.default_rng(1)
+    groups = np.repeat([f"t{i}" for i in range(10)], 50)
+    shift = np.repeat(rng.normal(size=10), 50)  # a per-task offset shared by its files
+    y = np.tile(np.repeat([0, 1], 25), 10)
+    s = y * 1.0 + shift + rng.normal(scale=0.1, size=500)
+
+    def tpr(a: np.ndarray, b: np.ndarray) -> float:
+        return tpr_at_fpr(a, b, 0.05)
+
+    lo_g, hi_g = bootstrap_interval(s, y, tpr, groups, n=300)
+    lo_f, hi_f = bootstrap_interval(s, y, tpr, None, n=300)
+    assert hi_g - lo_g > hi_f - lo_f
+    one_class = bootstrap_interval(s[y == 1], y[y == 1], tpr, n=20)
+    assert np.isnan(one_class).all()

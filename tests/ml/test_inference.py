@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from ml.calibration import calibrate, save_thresholds
-from ml.inference import CodeDetectorInference, InferenceError, clear_cache, get_detector
+from ml.inference import (
+    CodeDetectorInference,
+    InferenceError,
+    clear_cache,
+    get_detector,
+    saved_evidence_weights,
+)
 
 PY = "def add(a, b):\n    # Sum two numbers.\n    return a + b\n"
 JAVA = "public class A {\n    int add(int a, int b) {\n        return a + b;\n    }\n}\n"
@@ -143,6 +149,27 @@ def test_file_evidence_adds_its_weighted_log_odds_to_every_window(tmp_path: Path
     diff = logit(with_ev.score(codes, langs).astype(np.float64)) - logit(without.score(codes, langs).astype(np.float64))
     np.testing.assert_allclose(diff, ev @ w, atol=1e-3)
     assert np.abs(ev @ w).max() > 0.1  # the check above is not vacuous
+    # The split the card and the head mix use: served logit = encoder path + evidence term.
+    logits, term = with_ev.logit_parts(codes, langs)
+    np.testing.assert_allclose(term, ev @ w, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(logits, logit(with_ev.score(codes, langs).astype(np.float64)), atol=1e-4)
+    np.testing.assert_allclose(logits - term, logit(without.score(codes, langs).astype(np.float64)), atol=1e-3)
+    np.testing.assert_allclose(saved_evidence_weights(d), w, rtol=1e-6)
+    assert not without.logit_parts(codes, langs)[1].any()  # zero weights: no evidence term
     (d / EVIDENCE_FILE).unlink()
     with pytest.raises(InferenceError, match="evidence"):
         CodeDetectorInference(d)
+
+
+def test_logit_parts_without_file_evidence_is_all_encoder(tiny_model_dir: Path) -> None:
+    det = CodeDetectorInference(tiny_model_dir)
+    codes, langs = [PY, JAVA, long_code(40)], ["python", "java", "python"]
+    logits, term = det.logit_parts(codes, langs)
+    assert logits.shape == term.shape == (3,)
+    assert not term.any()
+    p = det.score(codes, langs).astype(np.float64)
+    np.testing.assert_allclose(logits, np.log(p) - np.log1p(-p), atol=1e-4)
+    with pytest.raises(InferenceError, match="no file-evidence weights"):
+        saved_evidence_weights(tiny_model_dir)
+    empty = det.logit_parts([], [])
+    assert empty[0].shape == empty[1].shape == (0,)

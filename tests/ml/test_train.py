@@ -254,4 +254,9 @@ def test_stacking_slice_stays_out_of_encoder_training(tiny_setup, tmp_path) -> N
     hist = json.loads((Path(cfg.output_dir) / "training_history.json").read_text())
     mix = hist["file_evidence"]["head_mix"]
     assert mix["files"] == len(stack) and mix["encoder_weight"] >= 0.0 and "skipped" not in mix
-    assert "Head mix" in (Path(cfg.output_dir) / "README.md").read_text()
+    card = (Path(cfg.output_dir) / "README.md").read_text()
+    assert "Head mix" in card and "The two parts of the served logit" in card
+    lo, hi = hist["dev_tpr_at_1fpr_ci95"]
+    assert 0.0 <= lo <= hi <= 1.0
+    enc, term = hist["dev_encoder_path"], hist["dev_evidence_term"]
+    assert 0.0 <= enc["roc_auc"] <= 1.0 and 0.0 <= term["roc_auc"] <= 1.0

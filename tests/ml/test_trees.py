@@ -41,3 +41,19 @@ def test_wrong_width_and_unfitted_are_refused(fitted) -> None:  # noqa: ANN001
         TreeEnsemble.from_sklearn(clf).decision_function(x[:, :5])
     with pytest.raises(ValueError, match="fitted"):
         TreeEnsemble.from_sklearn(HistGradientBoostingClassifier())
+
+
+def test_average_is_the_mean_of_its_members_even_of_different_shapes(fitted) -> None:  # noqa: ANN001
+    clf, x = fitted
+    y = (clf.decision_function(x) > 0).astype(int)
+    other = HistGradientBoostingClassifier(max_iter=25, max_leaf_nodes=7, random_state=1).fit(np.nan_to_num(x), y)
+    members = [TreeEnsemble.from_sklearn(clf), TreeEnsemble.from_sklearn(other)]
+    assert members[0].feature.shape[1] != members[1].feature.shape[1]  # padding is exercised
+    mean = TreeEnsemble.average(members)
+    expected = (clf.decision_function(x) + other.decision_function(x)) / 2
+    np.testing.assert_allclose(mean.decision_function(x), expected, atol=1e-9)
+    assert mean.feature.shape[0] == clf.n_iter_ + other.n_iter_
+    arrays, meta = mean.to_arrays("m.")
+    np.testing.assert_array_equal(TreeEnsemble.from_arrays(arrays, meta, "m.").decision_function(x), mean.decision_function(x))
+    with pytest.raises(ValueError, match="nothing"):
+        TreeEnsemble.average([])
