@@ -82,22 +82,24 @@ class TreeEnsemble:
         k = len(members)
         width = max(m.feature.shape[1] for m in members)
 
-        def pad(a: np.ndarray, fill: Any) -> np.ndarray:
+        def pad(a: np.ndarray, fill: Any = 0) -> np.ndarray:
             out = np.full((a.shape[0], width), fill, dtype=a.dtype)
             out[:, : a.shape[1]] = a
             return out
 
-        # Padding nodes are self-pointing leaves of value 0 that no walk reaches.
-        self_ptr = [np.tile(np.arange(width, dtype=np.int32), (m.feature.shape[0], 1)) for m in members]
-        left = [np.where(np.arange(width) < m.left.shape[1], pad(m.left, 0), sp) for m, sp in zip(members, self_ptr, strict=True)]
-        right = [np.where(np.arange(width) < m.right.shape[1], pad(m.right, 0), sp) for m, sp in zip(members, self_ptr, strict=True)]
+        def pad_ptr(a: np.ndarray) -> np.ndarray:
+            # Padding nodes are self-pointing leaves of value 0 that no walk reaches.
+            out = np.tile(np.arange(width, dtype=np.int32), (a.shape[0], 1))
+            out[:, : a.shape[1]] = a
+            return out
+
         return cls(
-            feature=np.concatenate([pad(m.feature, 0) for m in members]),
-            threshold=np.concatenate([pad(m.threshold, 0.0) for m in members]),
-            left=np.concatenate(left).astype(np.int32),
-            right=np.concatenate(right).astype(np.int32),
-            value=np.concatenate([pad(m.value, 0.0) for m in members]) / k,
-            missing_left=np.concatenate([pad(m.missing_left, False) for m in members]),
+            feature=np.concatenate([pad(m.feature) for m in members]),
+            threshold=np.concatenate([pad(m.threshold) for m in members]),
+            left=np.concatenate([pad_ptr(m.left) for m in members]),
+            right=np.concatenate([pad_ptr(m.right) for m in members]),
+            value=np.concatenate([pad(m.value) for m in members]) / k,
+            missing_left=np.concatenate([pad(m.missing_left) for m in members]),
             baseline=float(np.mean([m.baseline for m in members])),
             depth=max(m.depth for m in members),
             n_features=members[0].n_features,
