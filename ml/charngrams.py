@@ -62,8 +62,10 @@ class CharNgramModel:
         c: float = 10.0,
         bits: int = DEFAULT_BITS,
         ngrams: tuple[int, int] = NGRAMS,
+        sample_weight: np.ndarray | None = None,
     ) -> CharNgramModel:
-        """Fit on counts from `ngram_counts` (same bits/ngrams) and 0/1 labels."""
+        """Fit on counts from `ngram_counts` (same bits/ngrams) and 0/1 labels, optionally weighting
+        files (the IDF is counted unweighted: it describes the texts, not the classes)."""
         from sklearn.feature_extraction.text import TfidfTransformer
         from sklearn.linear_model import LogisticRegression
 
@@ -71,7 +73,9 @@ class CharNgramModel:
             raise ValueError(f"counts have {counts.shape[1]} columns, expected 2**{bits}")
         tfidf = TfidfTransformer(sublinear_tf=True)
         x = tfidf.fit_transform(counts)
-        clf = LogisticRegression(C=c, max_iter=3000, solver="liblinear").fit(x, np.asarray(labels))
+        clf = LogisticRegression(C=c, max_iter=3000, solver="liblinear").fit(
+            x, np.asarray(labels), sample_weight=sample_weight
+        )
         return cls(
             idf=tfidf.idf_.astype(np.float32),
             coef=clf.coef_.ravel().astype(np.float32),

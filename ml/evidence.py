@@ -184,32 +184,38 @@ def group_folds(groups: Sequence[str], k: int, seed: int) -> list[np.ndarray]:
     return [np.where(idx == f)[0] for f in range(k)]
 
 
-def _fit_path(name: str, inputs: EvidenceInputs, y: np.ndarray, seed: int) -> Any:
+def _fit_path(name: str, inputs: EvidenceInputs, y: np.ndarray, seed: int, sw: np.ndarray | None) -> Any:
     if name == STYLE_TREES:
         assert inputs.style is not None
         style = inputs.style
         # A few seeds, averaged (TreeEnsemble.average): one seed's early-stopping split moves dev
         # ROC-AUC by +-0.003; the mean of three is steadier and a little better on average.
         return TreeEnsemble.average(
-            [TreeEnsemble.from_sklearn(_trees_classifier(seed + i).fit(style, y)) for i in range(TREE_SEEDS)]
+            [
+                TreeEnsemble.from_sklearn(_trees_classifier(seed + i).fit(style, y, sample_weight=sw))
+                for i in range(TREE_SEEDS)
+            ]
         )
     assert inputs.counts is not None
-    return CharNgramModel.fit(inputs.counts, y)
+    return CharNgramModel.fit(inputs.counts, y, sample_weight=sw)
 
 
 def fit_evidence(
     inputs: EvidenceInputs,
-    labels: Sequence[int],
+    labels: Sequence[int] | np.ndarray,
     groups: Sequence[str],
     names: Sequence[str],
     *,
     folds: int = 5,
     seed: int = 0,
+    sample_weight: np.ndarray | None = None,
     log: Callable[[str], None] = print,
 ) -> tuple[FileEvidence, np.ndarray, dict[str, Any]]:
     """Fit the paths on all files and return (evidence, out-of-fold matrix [n, k], report).
 
-    `inputs` are precomputed (`EvidenceInputs.of`): the benchmarks reuse one set across many fits."""
+    `inputs` are precomputed (`EvidenceInputs.of`): the benchmarks reuse one set across many fits.
+    `sample_weight` (per file) lets benchmarks/evidence_variants.py weigh sources; training fits
+    unweighted (source-balanced weights did not help on dev: docs/BENCHMARKS.md)."""
     from sklearn.metrics import roc_auc_score
 
     names = check_paths(names)
@@ -225,17 +231,21 @@ def fit_evidence(
     for j, name in enumerate(names):
         for k, held in enumerate(parts):
             train_rows = np.setdiff1d(all_rows, held)
-            part = FileEvidence([name], **{_ATTR[name]: _fit_path(name, inputs.rows(train_rows), y[train_rows], seed)})
+            sw = None if sample_weight is None else sample_weight[train_rows]
+            path = _fit_path(name, inputs.rows(train_rows), y[train_rows], seed, sw)
+            part = FileEvidence([name], **{_ATTR[name]: path})
             oof[held, j] = part.matrix_of(inputs.rows(held))[:, 0]
             log(f"  {name}: fold {k + 1}/{folds} done ({time.time() - t0:.0f}s)")
-        fitted[_ATTR[name]] = _fit_path(name, inputs, y, seed)
+        fitted[_ATTR[name]] = _fit_path(name, inputs, y, seed, sample_weight)
         report[f"{name}_oof_roc_auc"] = float(roc_auc_score(y, oof[:, j]))
         log(f"  {name}: out-of-fold ROC-AUC {report[f'{name}_oof_roc_auc']:.4f}")
     report["seconds"] = round(time.time() - t0, 1)
     return FileEvidence(names=names, **fitted), oof, report
 
 
-def stacking_weights(oof: np.ndarray, labels: Sequence[int], sample_weight: np.ndarray | None = None) -> np.ndarray:
+def stacking_weights(
+    oof: np.ndarray, labels: Sequence[int] | np.ndarray, sample_weight: np.ndarray | None = None
+) -> np.ndarray:
     """Logistic-regression weights of the out-of-fold evidence columns: where the classifier's
     evidence layer starts, so training begins from the best linear mix of the paths and the
     encoder path learns what they miss."""

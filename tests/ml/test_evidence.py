@@ -88,3 +88,28 @@ def test_stacking_weights_trust_the_informative_column() -> None:
     oof = np.column_stack([rng.normal(size=500), 3.0 * (y - 0.5) + rng.normal(size=500)])
     w = stacking_weights(oof, y.tolist())
     assert w[1] > 1.0 and abs(w[0]) < 0.3
+
+
+def test_sample_weights_decide_between_conflicting_sources() -> None:
+    """Two sources label the same kind of text oppositely; the heavier source wins, and unit
+    weights are the unweighted fit."""
+    codes = [f"int {'alpha' if i % 2 else 'beta'}{i} = {i};\n" for i in range(200)]
+    src_a = np.arange(200) < 100
+    labels = [int((i % 2 == 1) == bool(src_a[i])) for i in range(200)]  # A: alpha = AI; B: alpha = human
+    groups = [f"g{i}" for i in range(200)]
+    alpha = np.array([i % 2 == 1 for i in range(200)])
+    inputs = inputs_of(codes, ["java"] * 200, [CHAR_NGRAMS])
+
+    def alpha_minus_beta(sw: np.ndarray | None) -> float:
+        evidence, _, _ = fit_evidence(inputs, labels, groups, [CHAR_NGRAMS], folds=2, sample_weight=sw, log=quiet)
+        s = evidence.matrix(codes, ["java"] * 200)[:, 0]
+        return float(s[alpha].mean() - s[~alpha].mean())
+
+    assert alpha_minus_beta(np.where(src_a, 1.0, 0.05)) > 0.5
+    assert alpha_minus_beta(np.where(src_a, 0.05, 1.0)) < -0.5
+    codes2, langs2, labels2, groups2 = tiny_evidence_rows()
+    inputs2 = inputs_of(codes2, langs2, PATHS)
+    plain = fit_evidence(inputs2, labels2, groups2, list(PATHS), folds=2, log=quiet)
+    ones = fit_evidence(inputs2, labels2, groups2, list(PATHS), folds=2, sample_weight=np.ones(len(codes2)), log=quiet)
+    np.testing.assert_allclose(ones[1], plain[1], atol=1e-5)
+    np.testing.assert_allclose(ones[0].matrix(codes2, langs2), plain[0].matrix(codes2, langs2), atol=1e-5)
