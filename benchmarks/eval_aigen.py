@@ -40,7 +40,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import roc_auc_score
 
-from ml.calibration import bootstrap_interval, rates_at_threshold, threshold_at_fpr, tpr_at_fpr
+from ml.calibration import rates_at_threshold, target_intervals, threshold_at_fpr, tpr_at_fpr
 from ml.charngrams import CharNgramModel, ngram_counts
 from ml.codetext import plain_layout
 from ml.evidence import PATHS, EvidenceInputs, fit_evidence, stacking_weights
@@ -362,8 +362,8 @@ def interval(ci: Any) -> str:
 
 def add_intervals(entry: dict[str, Any], y: np.ndarray, s: np.ndarray, groups: list[str]) -> None:
     """Bootstrap intervals (whole dev tasks resampled) of a pooled row's ROC-AUC and TPR@1%FPR."""
-    entry["auc_ci"] = bootstrap_interval(s, y, lambda a, b: auc(b, a), groups)
-    entry["tpr1_ci"] = bootstrap_interval(s, y, lambda a, b: tpr_at_fpr(a, b, 0.01), groups)
+    ci = target_intervals(s, y, groups)
+    entry["auc_ci"], entry["tpr1_ci"] = ci["roc_auc"], ci["tpr_at_1fpr"]
 
 
 def evaluate(rows: list[dict[str, Any]], y: np.ndarray, s: np.ndarray) -> dict[str, Any]:

@@ -6,10 +6,12 @@ served 0.976 / 0.626). So a change to the evidence can be judged here in a few m
 variant instead of a 25-minute retrain, on exactly the training rows the recipe uses
 (`ml.train.TrainingData`: aigen train + Rosetta human rows, Python type hints stripped) and the
 same group folds and seed. Each variant is reported with 95% intervals over resampled dev tasks
-(`ml.calibration.bootstrap_interval`), because a few dev humans set TPR@1%FPR.
+(`ml.calibration.target_intervals`), because a few dev humans set TPR@1%FPR.
 
 Variants (comma-separated in --variants):
-  shipped              the recipe as trained: paths fitted out of fold, mixed by logistic regression
+  shipped              the recipe's evidence as training fits it, mixed by logistic regression on the
+                       out-of-fold values (where the classifier's evidence weights start; the served
+                       model's head mix rescales them)
   source-alpha=A       files weighted so every (source, label) cell has mass ~ count**A, as the
                        encoder's sampler does (`ml.data.sampling_weights`): in the paths and the mix.
                        A=1 is `shipped`; A=0 gives every cell the same mass
@@ -36,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.report import publish
-from ml.calibration import bootstrap_interval, safe_auc, tpr_at_fpr
+from ml.calibration import safe_auc, target_intervals, tpr_at_fpr
 from ml.data import CodeExample, sampling_weights
 from ml.evidence import PATHS, EvidenceInputs, FileEvidence, fit_evidence, stacking_weights
 from ml.stacking import group_key
@@ -104,11 +106,12 @@ def apply_offsets(scores: np.ndarray, languages: Sequence[str], offsets: dict[st
 
 
 def dev_metrics(scores: np.ndarray, labels: np.ndarray, groups: Sequence[str]) -> dict[str, Any]:
+    ci = target_intervals(scores, labels, groups)
     return {
         "roc_auc": safe_auc(labels, scores),
-        "roc_auc_ci95": bootstrap_interval(scores, labels, lambda s, y: safe_auc(y, s), groups),
+        "roc_auc_ci95": ci["roc_auc"],
         "tpr_at_1fpr": tpr_at_fpr(scores, labels, 0.01),
-        "tpr_at_1fpr_ci95": bootstrap_interval(scores, labels, lambda s, y: tpr_at_fpr(s, y, 0.01), groups),
+        "tpr_at_1fpr_ci95": ci["tpr_at_1fpr"],
         "tpr_at_5fpr": tpr_at_fpr(scores, labels, 0.05),
     }
 

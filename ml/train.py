@@ -31,7 +31,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ml.augment import strip_type_hints
-from ml.calibration import bootstrap_interval, safe_auc, tpr_at_fpr
+from ml.calibration import safe_auc, target_intervals, tpr_at_fpr
 from ml.config import ConfigError, TrainConfig, add_config_arguments, config_from_args
 from ml.data import (
     CodeExample,
@@ -110,10 +110,8 @@ def dev_uncertainty(
     Why: a few dev humans set TPR@1%FPR, so a change between two models is only a change if it
     leaves these intervals; and the encoder path's own numbers say whether the trained encoder
     adds anything to the whole-file readers (ml.evidence) it is mixed with."""
-    out: dict[str, Any] = {
-        "val_roc_auc_ci95": bootstrap_interval(logits, labels, lambda s, y: safe_auc(y, s), groups),
-        "val_tpr_at_1fpr_ci95": bootstrap_interval(logits, labels, lambda s, y: tpr_at_fpr(s, y, 0.01), groups),
-    }
+    ci = target_intervals(logits, labels, groups)
+    out: dict[str, Any] = {"val_roc_auc_ci95": ci["roc_auc"], "val_tpr_at_1fpr_ci95": ci["tpr_at_1fpr"]}
     if has_evidence:
         for name, part in (("encoder_path", logits - term), ("evidence_term", term)):
             out[name] = {"roc_auc": safe_auc(labels, part), "tpr_at_1fpr": tpr_at_fpr(part, labels, 0.01),

@@ -6,11 +6,14 @@ import numpy as np
 import pytest
 
 from ml.calibration import (
+    bootstrap_interval,
     calibrate,
     load_thresholds,
     rates_at_threshold,
     risk_level,
+    safe_auc,
     save_thresholds,
+    target_intervals,
     threshold_at_fpr,
     tpr_at_fpr,
 )
@@ -166,7 +169,6 @@ def test_conformal_keeps_the_promise_on_new_files_where_empirical_does_not() -> 
 
 
 def test_bootstrap_interval_contains_the_estimate_and_narrows_with_more_data() -> None:
-    from ml.calibration import bootstrap_interval, safe_auc
 
     def auc(s: np.ndarray, y: np.ndarray) -> float:
         return safe_auc(y, s)
@@ -201,3 +203,15 @@ def test_bootstrap_interval_resamples_whole_groups() -> None:
     assert hi_g - lo_g > hi_f - lo_f
     one_class = bootstrap_interval(s[y == 1], y[y == 1], tpr, n=20)
     assert np.isnan(one_class).all()
+
+
+def test_target_intervals_are_the_bootstrap_intervals_of_auc_and_tpr_at_1fpr() -> None:
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 400)
+    s = y + rng.normal(0, 0.8, 400)
+    groups = [f"t{i // 4}" for i in range(400)]
+    ci = target_intervals(s, y, groups)
+    assert ci["roc_auc"] == bootstrap_interval(s, y, lambda a, b: safe_auc(b, a), groups)
+    assert ci["tpr_at_1fpr"] == bootstrap_interval(s, y, lambda a, b: tpr_at_fpr(a, b, 0.01), groups)
+    assert ci["roc_auc"][0] <= safe_auc(y, s) <= ci["roc_auc"][1]
+    assert ci["tpr_at_1fpr"][0] <= tpr_at_fpr(s, y, 0.01) <= ci["tpr_at_1fpr"][1]
