@@ -140,7 +140,6 @@ def bootstrap_interval(
     return float(lo), float(hi)
 
 
-
 def target_intervals(
     scores: Sequence[float] | np.ndarray, labels: Sequence[int] | np.ndarray, groups: Sequence[str]
 ) -> dict[str, tuple[float, float]]:
@@ -150,6 +149,7 @@ def target_intervals(
         "roc_auc": bootstrap_interval(scores, labels, lambda s, y: safe_auc(y, s), groups),
         "tpr_at_1fpr": bootstrap_interval(scores, labels, lambda s, y: tpr_at_fpr(s, y, 0.01), groups),
     }
+
 
 def group_threshold(
     human_scores: np.ndarray, human_groups: np.ndarray, max_fpr: float, rule: str, conformal: bool = True
