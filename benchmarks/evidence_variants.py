@@ -19,9 +19,17 @@ Variants (comma-separated in --variants):
                        its out-of-fold *training* human scores meets the pooled one (languages with
                        at least 20 training humans; the rest keep their scores)
   no-rosetta-humans    the Rosetta human rows left out of training
+  token-lm             `shipped` plus a third stacked column: the mean per-token log-likelihood ratio
+                       of an AI-code over a human-code token trigram model (benchmarks/token_lm.py),
+                       out of fold over the same group folds
+
+With --loso every variant (but lang-offset) is also refitted with each aigen source left out and
+measured on that source with a threshold set without it: in-distribution dev rewards what is
+source-specific, and a change should not be kept that only does well there.
 
 Usage:
   python -m benchmarks.evidence_variants                      # all variants, writes docs
+  python -m benchmarks.evidence_variants --loso               # and leave-one-source-out (~40 min)
   python -m benchmarks.evidence_variants --variants shipped,source-alpha=0.5 --no-write
 """
 
@@ -38,17 +46,28 @@ from typing import Any
 import numpy as np
 
 from benchmarks.report import publish
-from ml.calibration import safe_auc, target_intervals, tpr_at_fpr
+from benchmarks.token_lm import TokenLMEvidence, lm_tokens, out_of_fold
+from ml.calibration import rates_at_threshold, safe_auc, target_intervals, threshold_at_fpr, tpr_at_fpr
 from ml.data import CodeExample, sampling_weights
-from ml.evidence import PATHS, EvidenceInputs, FileEvidence, fit_evidence, stacking_weights
+from ml.evidence import (
+    PATHS,
+    EvidenceInputs,
+    FileEvidence,
+    fit_evidence,
+    fit_paths,
+    group_folds,
+    stacking_weights,
+)
 from ml.stacking import group_key
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTION = "File-evidence variants (aigen dev)"
-DEFAULT_VARIANTS = "shipped,source-alpha=0.5,source-alpha=0.25,lang-offset,no-rosetta-humans"
+DEFAULT_VARIANTS = "shipped,source-alpha=0.5,source-alpha=0.25,lang-offset,no-rosetta-humans,token-lm"
 ROSETTA_HUMAN = "rosetta-human"  # the source name ml.data.rosetta_human_examples gives its rows
 OFFSET_QUANTILE = 0.99
 OFFSET_MIN_HUMANS = 20
+LOSO_MIN_HUMANS = 20  # a left-out source's own TPR@1% needs this many humans to mean anything
+TOKEN_LM = "token_lm"
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,12 @@ class Variant:
     source_alpha: float = 1.0
     lang_offset: bool = False
     drop_rosetta_humans: bool = False
+    token_lm: bool = False
+
+    @property
+    def fit_key(self) -> tuple[float, bool]:
+        """Variants with the same key fit the same paths on the same rows."""
+        return (self.source_alpha, self.drop_rosetta_humans)
 
 
 def parse_variant(spec: str) -> Variant:
@@ -69,6 +94,8 @@ def parse_variant(spec: str) -> Variant:
         return Variant(spec, lang_offset=True)
     if spec == "no-rosetta-humans":
         return Variant(spec, drop_rosetta_humans=True)
+    if spec == "token-lm":
+        return Variant(spec, token_lm=True)
     if spec.startswith("source-alpha="):
         try:
             alpha = float(spec.split("=", 1)[1])
@@ -77,7 +104,9 @@ def parse_variant(spec: str) -> Variant:
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f"{spec!r}: source-alpha takes a number from 0 to 1")
         return Variant(spec, source_alpha=alpha)
-    raise ValueError(f"unknown variant {spec!r}; known: shipped, source-alpha=A, lang-offset, no-rosetta-humans")
+    raise ValueError(
+        f"unknown variant {spec!r}; known: shipped, source-alpha=A, lang-offset, no-rosetta-humans, token-lm"
+    )
 
 
 def language_offsets(
@@ -117,69 +146,163 @@ def dev_metrics(scores: np.ndarray, labels: np.ndarray, groups: Sequence[str]) -
 
 
 @dataclass(frozen=True)
-class Fit:
-    """The evidence fitted for a variant: its training rows, paths, out-of-fold values and mix."""
+class Split:
+    """Files and what the paths read from them, computed once and sliced by row."""
 
     rows: list[CodeExample]
+    inputs: EvidenceInputs
+    tokens: list[list[str]]  # benchmarks.token_lm.lm_tokens per file; empty when no variant reads them
+
+    @classmethod
+    def of(cls, rows: Sequence[CodeExample], with_tokens: bool) -> Split:
+        rows = list(rows)
+        inputs = EvidenceInputs.of([e.code for e in rows], [e.language for e in rows], PATHS)
+        return cls(rows, inputs, [lm_tokens(e.code) for e in rows] if with_tokens else [])
+
+    def take(self, idx: np.ndarray) -> Split:
+        return Split(
+            [self.rows[i] for i in idx], self.inputs.rows(idx), [self.tokens[i] for i in idx] if self.tokens else []
+        )
+
+    @property
+    def labels(self) -> np.ndarray:
+        return np.array([e.label for e in self.rows])
+
+    @property
+    def sources(self) -> np.ndarray:
+        return np.array([e.source for e in self.rows])
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The evidence fitted for a variant: its training rows (indices into the training split) and
+    weights, the paths (plus the token LMs for `token-lm`), out-of-fold values and the mix."""
+
+    index: np.ndarray
+    weights: np.ndarray | None
     evidence: FileEvidence
+    lm: TokenLMEvidence | None
     oof: np.ndarray
     mix: np.ndarray
     seconds: float
 
+    @property
+    def columns(self) -> list[str]:
+        return [*PATHS, *([TOKEN_LM] if self.lm is not None else [])]
 
-def fit_variant(
-    variant: Variant, train: Sequence[CodeExample], train_inputs: EvidenceInputs, *, folds: int, seed: int
-) -> Fit:
+
+def evidence_scores(evidence: FileEvidence, lm: TokenLMEvidence | None, mix: np.ndarray, split: Split) -> np.ndarray:
+    """The mixed evidence of a split's files: path log-odds (and the token-LM column), weighted."""
+    m = evidence.matrix_of(split.inputs)
+    if lm is not None:
+        m = np.c_[m, lm.scores(split.tokens)]
+    return np.asarray(m @ mix)
+
+
+def fit_paths_of(variant: Variant, train: Split, *, folds: int, seed: int) -> Fit:
+    """The paths of a variant's rows, out of fold and on all rows, mixed by logistic regression."""
     t0 = time.time()
-    keep = np.array([not (variant.drop_rosetta_humans and e.source == ROSETTA_HUMAN) for e in train])
-    rows = [e for e, k in zip(train, keep, strict=True) if k]
-    labels = np.array([e.label for e in rows])
-    weights = None if variant.source_alpha == 1.0 else sampling_weights(rows, variant.source_alpha) * len(rows)
+    dropped = ROSETTA_HUMAN if variant.drop_rosetta_humans else None
+    index = np.array([i for i, e in enumerate(train.rows) if e.source != dropped])
+    part = train.take(index)
+    labels = part.labels
+    weights = None if variant.source_alpha == 1.0 else sampling_weights(part.rows, variant.source_alpha) * len(index)
     evidence, oof, _ = fit_evidence(
-        train_inputs.rows(np.where(keep)[0]), labels, [group_key(e) for e in rows], PATHS,
+        part.inputs, labels, [group_key(e) for e in part.rows], PATHS,
         folds=folds, seed=seed, sample_weight=weights, log=lambda _: None,
     )
-    return Fit(rows, evidence, oof, stacking_weights(oof, labels, weights), time.time() - t0)
+    return Fit(index, weights, evidence, None, oof, stacking_weights(oof, labels, weights), time.time() - t0)
 
 
-def score_variant(
-    variant: Variant, fit: Fit, dev: Sequence[CodeExample], dev_inputs: EvidenceInputs
-) -> dict[str, Any]:
+def with_token_lm(base: Fit, train: Split, *, folds: int, seed: int) -> Fit:
+    """`base` plus the token-LM column: out of fold over the same group folds, then on all rows."""
+    t0 = time.time()
+    part = train.take(base.index)
+    labels = part.labels
+    parts = group_folds([group_key(e) for e in part.rows], folds, seed)
+    oof = np.c_[base.oof, out_of_fold(part.tokens, labels, parts)]
+    lm = TokenLMEvidence(part.tokens, labels)
+    mix = stacking_weights(oof, labels, base.weights)
+    return Fit(base.index, base.weights, base.evidence, lm, oof, mix, base.seconds + time.time() - t0)
+
+
+def score_variant(variant: Variant, fit: Fit, train: Split, dev: Split) -> dict[str, Any]:
     """The variant's dev numbers from its fit (lang-offset only post-processes `shipped`'s)."""
-    scores = fit.evidence.matrix_of(dev_inputs) @ fit.mix
+    scores = evidence_scores(fit.evidence, fit.lm, fit.mix, dev)
     if variant.lang_offset:
-        labels = np.array([e.label for e in fit.rows])
-        offsets = language_offsets(fit.oof @ fit.mix, labels, [e.language for e in fit.rows])
-        scores = apply_offsets(scores, [e.language for e in dev], offsets)
+        part = train.take(fit.index)
+        offsets = language_offsets(fit.oof @ fit.mix, part.labels, [e.language for e in part.rows])
+        scores = apply_offsets(scores, [e.language for e in dev.rows], offsets)
     return {
         "variant": variant.spec,
-        "train_files": len(fit.rows),
-        "weights": dict(zip(PATHS, map(float, fit.mix), strict=True)),
-        **dev_metrics(scores, np.array([e.label for e in dev]), [group_key(e) for e in dev]),
+        "train_files": len(fit.index),
+        "weights": dict(zip(fit.columns, map(float, fit.mix), strict=True)),
+        **dev_metrics(scores, dev.labels, [group_key(e) for e in dev.rows]),
         "seconds": round(fit.seconds, 1),
     }
 
 
+def loso_sources(train: Split, dev: Split) -> list[str]:
+    """aigen sources with human and AI files, largest first (Rosetta's human rows are no source here)."""
+    src = np.concatenate([train.sources, dev.sources])
+    y = np.concatenate([train.labels, dev.labels])
+    names = [s for s in set(dev.sources.tolist()) if set(y[src == s].tolist()) == {0, 1}]
+    return sorted(names, key=lambda s: (-(src == s).sum(), s))
+
+
+def loso_variant(variant: Variant, fit: Fit, train: Split, dev: Split, *, seed: int) -> list[dict[str, Any]]:
+    """Each source left out: the variant's paths (and token LMs) refitted on its training rows from
+    the other sources, mixed with its in-distribution weights (the mix is not refitted); `high` set
+    at 1% FPR on the other sources' dev humans; rates on all of the source's train and dev files --
+    what a deployed threshold does on a source nobody trained or calibrated on."""
+    out = []
+    for src in loso_sources(train, dev):
+        keep = train.sources[fit.index] != src
+        rest = train.take(fit.index[keep])
+        w = fit.weights[keep] if fit.weights is not None else None
+        evidence = fit_paths(rest.inputs, rest.labels, PATHS, seed=seed, sample_weight=w)
+        lm = TokenLMEvidence(rest.tokens, rest.labels) if fit.lm is not None else None
+        test_tr, test_dev = train.take(np.flatnonzero(train.sources == src)), dev.take(np.flatnonzero(dev.sources == src))
+        cal = dev.take(np.flatnonzero(dev.sources != src))
+        scores = np.concatenate([evidence_scores(evidence, lm, fit.mix, s) for s in (test_tr, test_dev)])
+        labels = np.concatenate([test_tr.labels, test_dev.labels])
+        cal_scores = evidence_scores(evidence, lm, fit.mix, cal)
+        fpr, tpr = rates_at_threshold(scores, labels, threshold_at_fpr(cal_scores[cal.labels == 0], 0.01))
+        humans = int((labels == 0).sum())
+        out.append({
+            "source": src, "humans": humans, "ai": int(labels.sum()), "roc_auc": safe_auc(labels, scores),
+            "own_tpr_at_1fpr": tpr_at_fpr(scores, labels, 0.01) if humans >= LOSO_MIN_HUMANS else float("nan"),
+            "deployed_fpr": fpr, "deployed_tpr": tpr,
+        })
+    return out
+
+
 def run_variants(
     variants: Sequence[Variant],
-    train: Sequence[CodeExample],
-    train_inputs: EvidenceInputs,
-    dev: Sequence[CodeExample],
-    dev_inputs: EvidenceInputs,
+    train: Split,
+    dev: Split,
     *,
     folds: int,
     seed: int,
+    loso: bool = False,
     log: Callable[[str], None] = lambda _: None,
 ) -> list[dict[str, Any]]:
-    """Each variant's dev numbers; variants that train alike share one fit."""
-    fits: dict[tuple[float, bool], Fit] = {}
+    """Each variant's dev numbers (and with `loso`, its leave-one-source-out rows); variants that
+    train alike share one fit and one set of source-left-out fits."""
+    bases: dict[tuple[float, bool], Fit] = {}
+    held: dict[tuple[tuple[float, bool], bool], list[dict[str, Any]]] = {}
     out = []
     for v in variants:
-        key = (v.source_alpha, v.drop_rosetta_humans)
-        if key not in fits:
-            fits[key] = fit_variant(v, train, train_inputs, folds=folds, seed=seed)
-        out.append(score_variant(v, fits[key], dev, dev_inputs))
-        r = out[-1]
+        if v.fit_key not in bases:
+            bases[v.fit_key] = fit_paths_of(v, train, folds=folds, seed=seed)
+        fit = with_token_lm(bases[v.fit_key], train, folds=folds, seed=seed) if v.token_lm else bases[v.fit_key]
+        r = score_variant(v, fit, train, dev)
+        if loso and not v.lang_offset:  # offsets come from in-distribution scores: not measured there
+            key = (v.fit_key, v.token_lm)
+            if key not in held:
+                held[key] = loso_variant(v, fit, train, dev, seed=seed)
+            r["loso"] = held[key]
+        out.append(r)
         log(f"{v.spec}: ROC-AUC {r['roc_auc']:.4f} TPR@1% {r['tpr_at_1fpr']:.3f} ({r['seconds']:.0f}s)")
     return out
 
@@ -194,15 +317,37 @@ def render(results: list[dict[str, Any]], command: str, when: str) -> list[str]:
         "A variant beats `shipped` only where it leaves these intervals; `s` is the fit's time (variants that "
         "train alike share one fit).",
         "",
-        "| variant | train files | mix (trees, n-grams) | ROC-AUC | 95% | TPR@1%FPR | 95% | TPR@5%FPR | s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| variant | train files | mix | ROC-AUC | 95% | TPR@1%FPR | 95% | TPR@5%FPR | s |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        mix = ", ".join(f"{v:.2f}" for v in r["weights"].values())
+        mix = ", ".join(f"{k} {v:.2f}" for k, v in r["weights"].items())
         lines.append(
             f"| {r['variant']} | {r['train_files']} | {mix} | {r['roc_auc']:.4f} | {ci(r['roc_auc_ci95'])} | "
             f"{r['tpr_at_1fpr']:.3f} | {ci(r['tpr_at_1fpr_ci95'])} | {r['tpr_at_5fpr']:.3f} | {r['seconds']:.0f} |"
         )
+    held = [r for r in results if r.get("loso")]
+    if held:
+        sources = [h["source"] for h in held[0]["loso"]]
+        lines += [
+            "",
+            "Leave one source out (`--loso`): each source's training rows left out of the paths, the variant's "
+            "dev mix kept, `high` set at 1% FPR on the other sources' dev humans, rates on all the source's "
+            f"files; own TPR@1% re-thresholds on the source's humans (sources with >= {LOSO_MIN_HUMANS}). "
+            "`lang-offset` is not measured here (its offsets come from in-distribution scores).",
+            "",
+            "| variant | mean ROC-AUC | mean own TPR@1% | mean deployed FPR | max deployed FPR | mean deployed TPR | "
+            + " | ".join(f"{s} AUC" for s in sources) + " |",
+            "|---|" + "---:|" * (5 + len(sources)),
+        ]
+        for r in held:
+            rows = r["loso"]
+            mean = {k: float(np.nanmean([h[k] for h in rows])) for k in ("roc_auc", "own_tpr_at_1fpr", "deployed_fpr", "deployed_tpr")}
+            lines.append(
+                f"| {r['variant']} | {mean['roc_auc']:.3f} | {mean['own_tpr_at_1fpr']:.3f} | {mean['deployed_fpr']:.3f} | "
+                f"{max(h['deployed_fpr'] for h in rows):.3f} | {mean['deployed_tpr']:.3f} | "
+                + " | ".join(f"{h['roc_auc']:.3f}" for h in rows) + " |"
+            )
     return lines
 
 
@@ -210,6 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", default=str(ROOT / "configs" / "default.yaml"), help="training config (data, folds, seed)")
     ap.add_argument("--variants", default=DEFAULT_VARIANTS, help=f"comma-separated (default: {DEFAULT_VARIANTS})")
+    ap.add_argument("--loso", action="store_true",
+                    help="also leave each source out of the paths and measure it (about a minute per source and fit)")
     ap.add_argument("--no-write", action="store_true", help="print the section instead of writing docs")
     args = ap.parse_args(argv)
     try:
@@ -223,16 +370,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = load_yaml(args.config)
     data = TrainingData(cfg)
     t0 = time.time()
-    train_inputs = EvidenceInputs.of([e.code for e in data.train], [e.language for e in data.train], PATHS)
-    dev_inputs = EvidenceInputs.of([e.code for e in data.dev_full], [e.language for e in data.dev_full], PATHS)
-    print(f"features of {len(data.train)} training and {len(data.dev_full)} dev files: {time.time() - t0:.0f}s",
+    tokens = args.loso or any(v.token_lm for v in variants)
+    train, dev = Split.of(data.train, tokens), Split.of(data.dev_full, tokens)
+    print(f"features of {len(train.rows)} training and {len(dev.rows)} dev files: {time.time() - t0:.0f}s",
           file=sys.stderr, flush=True)
     results = run_variants(
-        variants, data.train, train_inputs, data.dev_full, dev_inputs, folds=cfg.evidence_folds, seed=cfg.seed,
+        variants, train, dev, folds=cfg.evidence_folds, seed=cfg.seed, loso=args.loso,
         log=lambda m: print(m, file=sys.stderr, flush=True),
     )
     command = "python -m benchmarks.evidence_variants" + (
-        f" --variants {args.variants}" if args.variants != DEFAULT_VARIANTS else "")
+        f" --variants {args.variants}" if args.variants != DEFAULT_VARIANTS else "") + (" --loso" if args.loso else "")
     body = render(results, command, time.strftime("%Y-%m-%d") + f", {time.time() - t0:.0f} s")
     publish(SECTION, "evidence_variants", body, write=not args.no_write)
     return 0

@@ -200,6 +200,21 @@ def _fit_path(name: str, inputs: EvidenceInputs, y: np.ndarray, seed: int, sw: n
     return CharNgramModel.fit(inputs.counts, y, sample_weight=sw)
 
 
+def fit_paths(
+    inputs: EvidenceInputs,
+    labels: Sequence[int] | np.ndarray,
+    names: Sequence[str],
+    *,
+    seed: int = 0,
+    sample_weight: np.ndarray | None = None,
+) -> FileEvidence:
+    """Every path fitted once on all the given files, without out-of-fold values: what is served,
+    and what benchmarks/evidence_variants.py refits with a whole source left out."""
+    names = check_paths(names)
+    y = np.asarray(labels)
+    return FileEvidence(names=names, **{_ATTR[n]: _fit_path(n, inputs, y, seed, sample_weight) for n in names})
+
+
 def fit_evidence(
     inputs: EvidenceInputs,
     labels: Sequence[int] | np.ndarray,
@@ -226,7 +241,6 @@ def fit_evidence(
     oof = np.zeros((len(inputs), len(names)), dtype=np.float32)
     all_rows = np.arange(len(inputs))
     parts = group_folds(groups, folds, seed)
-    fitted: dict[str, Any] = {}
     report: dict[str, Any] = {"folds": folds, "files": len(inputs)}
     for j, name in enumerate(names):
         for k, held in enumerate(parts):
@@ -236,11 +250,11 @@ def fit_evidence(
             part = FileEvidence([name], **{_ATTR[name]: path})
             oof[held, j] = part.matrix_of(inputs.rows(held))[:, 0]
             log(f"  {name}: fold {k + 1}/{folds} done ({time.time() - t0:.0f}s)")
-        fitted[_ATTR[name]] = _fit_path(name, inputs, y, seed, sample_weight)
         report[f"{name}_oof_roc_auc"] = float(roc_auc_score(y, oof[:, j]))
         log(f"  {name}: out-of-fold ROC-AUC {report[f'{name}_oof_roc_auc']:.4f}")
+    evidence = fit_paths(inputs, y, names, seed=seed, sample_weight=sample_weight)
     report["seconds"] = round(time.time() - t0, 1)
-    return FileEvidence(names=names, **fitted), oof, report
+    return evidence, oof, report
 
 
 def stacking_weights(

@@ -8,6 +8,7 @@ import pytest
 
 from benchmarks.evidence_variants import (
     ROSETTA_HUMAN,
+    Split,
     Variant,
     apply_offsets,
     language_offsets,
@@ -16,7 +17,6 @@ from benchmarks.evidence_variants import (
     run_variants,
 )
 from ml.data import CodeExample
-from ml.evidence import PATHS, EvidenceInputs
 from tests.ml.conftest import tiny_evidence_rows
 
 
@@ -25,6 +25,7 @@ def test_variants_parse_and_bad_ones_are_named() -> None:
     assert parse_variant(" source-alpha=0.25 ").source_alpha == 0.25
     assert parse_variant("lang-offset").lang_offset
     assert parse_variant("no-rosetta-humans").drop_rosetta_humans
+    assert parse_variant("token-lm").token_lm
     for bad in ("source-alpha=2", "source-alpha=x", "bigger-trees"):
         with pytest.raises(ValueError, match="source-alpha|unknown"):
             parse_variant(bad)
@@ -53,19 +54,39 @@ def rows() -> list[CodeExample]:
 
 
 def test_each_variant_runs_and_reports_what_it_trained_on() -> None:
-    specs = ["shipped", "source-alpha=0.5", "lang-offset", "no-rosetta-humans"]
-    train = rows()
-    dev = rows()[:60]
-    inputs = EvidenceInputs.of([e.code for e in train], [e.language for e in train], PATHS)
-    dev_inputs = EvidenceInputs.of([e.code for e in dev], [e.language for e in dev], PATHS)
-    results = run_variants([parse_variant(s) for s in specs], train, inputs, dev, dev_inputs, folds=2, seed=0)
+    specs = ["shipped", "source-alpha=0.5", "lang-offset", "no-rosetta-humans", "token-lm"]
+    train = Split.of(rows(), with_tokens=True)
+    dev = Split.of(rows()[:60], with_tokens=True)
+    results = run_variants([parse_variant(s) for s in specs], train, dev, folds=2, seed=0)
     by = {r["variant"]: r for r in results}
-    assert [by[s]["train_files"] for s in specs] == [70, 70, 70, 60]
+    assert [by[s]["train_files"] for s in specs] == [70, 70, 70, 60, 70]
     assert by["lang-offset"]["weights"] == by["shipped"]["weights"]  # one fit, post-processed
     assert by["source-alpha=0.5"]["weights"] != by["shipped"]["weights"]  # src-a and src-b differ in size
+    assert list(by["token-lm"]["weights"]) == ["style_trees", "char_ngrams", "token_lm"]
+    assert by["token-lm"]["weights"]["token_lm"] > 0  # the AI model reads the AI style as more likely
     text = "\n".join(render(results, "python -m benchmarks.evidence_variants", "today"))
     for r in results:
         assert r["roc_auc"] == pytest.approx(1.0)  # the two synthetic styles differ in every n-gram
         lo, hi = r["tpr_at_1fpr_ci95"]
         assert lo <= r["tpr_at_1fpr"] <= hi
         assert f"| {r['variant']} | {r['train_files']} |" in text
+    assert "Leave one source out" not in text
+
+
+def test_loso_leaves_each_source_out_and_skips_lang_offset() -> None:
+    data = rows()
+    train = Split.of(data, with_tokens=True)
+    dev = Split.of(data[:60], with_tokens=True)
+    specs = ["shipped", "lang-offset", "token-lm"]
+    results = run_variants([parse_variant(s) for s in specs], train, dev, folds=2, seed=0, loso=True)
+    by = {r["variant"]: r for r in results}
+    assert "loso" not in by["lang-offset"]
+    for spec in ("shipped", "token-lm"):
+        held = by[spec]["loso"]
+        assert [h["source"] for h in held] == ["src-a", "src-b"]  # Rosetta humans are no source
+        assert [(h["humans"], h["ai"]) for h in held] == [(40, 40), (20, 20)]  # train and dev rows
+        for h in held:
+            assert 0.0 <= h["deployed_fpr"] <= 1.0 and 0.0 <= h["deployed_tpr"] <= 1.0
+            assert h["roc_auc"] > 0.5
+    text = "\n".join(render(results, "python -m benchmarks.evidence_variants --loso", "today"))
+    assert "Leave one source out" in text and "| src-a AUC | src-b AUC |" in text

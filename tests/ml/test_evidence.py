@@ -18,6 +18,7 @@ from ml.evidence import (
     FileEvidence,
     check_paths,
     fit_evidence,
+    fit_paths,
     group_folds,
     stacking_weights,
 )
@@ -113,3 +114,15 @@ def test_sample_weights_decide_between_conflicting_sources() -> None:
     ones = fit_evidence(inputs2, labels2, groups2, list(PATHS), folds=2, sample_weight=np.ones(len(codes2)), log=quiet)
     np.testing.assert_allclose(ones[1], plain[1], atol=1e-5)
     np.testing.assert_allclose(ones[0].matrix(codes2, langs2), plain[0].matrix(codes2, langs2), atol=1e-5)
+
+
+def test_fit_paths_is_the_served_fit_of_fit_evidence() -> None:
+    """The paths fit_evidence returns are fit_paths on all rows: the leave-one-source-out
+    benchmark refits with fit_paths and must get what training would serve."""
+    codes, langs, labels, groups = tiny_evidence_rows()
+    inputs = inputs_of(codes, langs, PATHS)
+    served, _, _ = fit_evidence(inputs, labels, groups, list(PATHS), folds=2, seed=3, log=quiet)
+    alone = fit_paths(inputs, labels, list(PATHS), seed=3)
+    np.testing.assert_allclose(alone.matrix(codes, langs), served.matrix(codes, langs), atol=1e-6)
+    with pytest.raises(EvidenceError, match="unknown"):
+        fit_paths(inputs, labels, ["bigger_trees"])
