@@ -29,7 +29,7 @@ source-specific, and a change should not be kept that only does well there.
 
 Usage:
   python -m benchmarks.evidence_variants                      # all variants, writes docs
-  python -m benchmarks.evidence_variants --loso               # and leave-one-source-out (~40 min)
+  python -m benchmarks.evidence_variants --loso               # and leave-one-source-out (~40 min in all)
   python -m benchmarks.evidence_variants --variants shipped,source-alpha=0.5 --no-write
 """
 
@@ -250,7 +250,7 @@ def loso_sources(train: Split, dev: Split) -> list[str]:
     return sorted(names, key=lambda s: (-(src == s).sum(), s))
 
 
-def loso_variant(variant: Variant, fit: Fit, train: Split, dev: Split, *, seed: int) -> list[dict[str, Any]]:
+def loso_variant(fit: Fit, train: Split, dev: Split, *, seed: int) -> list[dict[str, Any]]:
     """Each source left out: the variant's paths (and token LMs) refitted on its training rows from
     the other sources, mixed with its in-distribution weights (the mix is not refitted); `high` set
     at 1% FPR on the other sources' dev humans; rates on all of the source's train and dev files --
@@ -300,7 +300,7 @@ def run_variants(
         if loso and not v.lang_offset:  # offsets come from in-distribution scores: not measured there
             key = (v.fit_key, v.token_lm)
             if key not in held:
-                held[key] = loso_variant(v, fit, train, dev, seed=seed)
+                held[key] = loso_variant(fit, train, dev, seed=seed)
             r["loso"] = held[key]
         out.append(r)
         log(f"{v.spec}: ROC-AUC {r['roc_auc']:.4f} TPR@1% {r['tpr_at_1fpr']:.3f} ({r['seconds']:.0f}s)")
