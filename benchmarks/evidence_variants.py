@@ -333,11 +333,11 @@ def render(results: list[dict[str, Any]], command: str, when: str) -> list[str]:
             "",
             "Leave one source out (`--loso`): each source's training rows left out of the paths, the variant's "
             "dev mix kept, `high` set at 1% FPR on the other sources' dev humans, rates on all the source's "
-            f"files; own TPR@1% re-thresholds on the source's humans (sources with >= {LOSO_MIN_HUMANS}). "
+            f"files (per source: ROC-AUC / deployed FPR); own TPR@1% re-thresholds on the source's humans (sources with >= {LOSO_MIN_HUMANS}). "
             "`lang-offset` is not measured here (its offsets come from in-distribution scores).",
             "",
             "| variant | mean ROC-AUC | mean own TPR@1% | mean deployed FPR | max deployed FPR | mean deployed TPR | "
-            + " | ".join(f"{s} AUC" for s in sources) + " |",
+            + " | ".join(f"{s} AUC / FPR" for s in sources) + " |",
             "|---|" + "---:|" * (5 + len(sources)),
         ]
         for r in held:
@@ -346,7 +346,7 @@ def render(results: list[dict[str, Any]], command: str, when: str) -> list[str]:
             lines.append(
                 f"| {r['variant']} | {mean['roc_auc']:.3f} | {mean['own_tpr_at_1fpr']:.3f} | {mean['deployed_fpr']:.3f} | "
                 f"{max(h['deployed_fpr'] for h in rows):.3f} | {mean['deployed_tpr']:.3f} | "
-                + " | ".join(f"{h['roc_auc']:.3f}" for h in rows) + " |"
+                + " | ".join(f"{h['roc_auc']:.3f} / {h['deployed_fpr']:.3f}" for h in rows) + " |"
             )
     return lines
 

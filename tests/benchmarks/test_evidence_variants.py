@@ -89,4 +89,4 @@ def test_loso_leaves_each_source_out_and_skips_lang_offset() -> None:
             assert 0.0 <= h["deployed_fpr"] <= 1.0 and 0.0 <= h["deployed_tpr"] <= 1.0
             assert h["roc_auc"] > 0.5
     text = "\n".join(render(results, "python -m benchmarks.evidence_variants --loso", "today"))
-    assert "Leave one source out" in text and "| src-a AUC | src-b AUC |" in text
+    assert "Leave one source out" in text and "| src-a AUC / FPR | src-b AUC / FPR |" in text
