@@ -20,6 +20,7 @@ Usage:
   python -m benchmarks.eval_aigen                      # baselines + models/default, writes docs
   python -m benchmarks.eval_aigen --skip-model --no-loso
   python -m benchmarks.eval_aigen --model DIR --backend onnx
+  python -m benchmarks.eval_aigen --skip-baselines --no-write   # a retrained model's rows alone (minutes)
 """
 
 from __future__ import annotations
@@ -384,6 +385,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default=None, help="model dir (default: models/default)")
     ap.add_argument("--backend", default="torch", choices=["torch", "onnx"])
     ap.add_argument("--skip-model", action="store_true")
+    ap.add_argument(
+        "--skip-baselines", action="store_true",
+        help="score only the model (no baseline rows, importance or leave-one-source-out baselines)",
+    )
     ap.add_argument("--no-loso", action="store_true", help="skip the leave-one-source-out baselines")
     ap.add_argument(
         "--baselines-json", default=None, help="reuse baseline results from an earlier --json-out"
@@ -424,7 +429,12 @@ def main(argv: list[str] | None = None) -> int:
     task_keys = [f"{r['source']}:{r['group']}" for r in dev]  # the unit the intervals resample
     feats: dict[str, tuple[Any, Any]] = {}
     loaded = bool(args.baselines_json)
-    if loaded:
+    if args.skip_baselines:
+        if loaded or args.skip_model:
+            ap.error("--skip-baselines leaves only the model: drop --baselines-json / --skip-model")
+        baselines = []
+        results["notes"] = ["Baselines not run (--skip-baselines): the model's rows alone."]
+    elif loaded:
         # Reuse a previous run's baseline numbers (they do not depend on the model): saves ~30 CPU-minutes.
         prev = json.loads(Path(args.baselines_json).read_text(encoding="utf-8"))
         for b in baselines:

@@ -75,6 +75,11 @@ class TrainConfig:
     # on all training files before the encoder stages, out of fold for the files it trains on.
     file_evidence: list[str] = field(default_factory=list)
     evidence_folds: int = 5
+    # Weight of each training file in the evidence fit: every (source, label) cell gets mass
+    # ~ count**evidence_source_alpha (ml.data.sampling_weights). 1 = every file alike, so the
+    # largest sources set the paths; lower values stop them from learning one source's quirks
+    # (benchmarks/evidence_variants.py --loso measures what this does on unseen sources).
+    evidence_source_alpha: float = 1.0
     # Share of training files (whole groups, per source, seeded) never drawn for encoder training:
     # after it, the head's mix (encoder path weight, evidence weights, bias) is refitted on them,
     # where neither the encoder nor the out-of-fold evidence has seen their tasks' labels.
@@ -169,6 +174,8 @@ class TrainConfig:
                 raise ConfigError(str(exc)) from exc
             if self.evidence_folds < 2:
                 raise ConfigError("evidence_folds must be >= 2")
+            if not 0 <= self.evidence_source_alpha <= 1:
+                raise ConfigError("evidence_source_alpha must be in [0, 1]")
         if not 0 <= self.stack_fraction < 0.5:
             raise ConfigError("stack_fraction must be in [0, 0.5)")
         if self.stack_fraction and not self.file_evidence:

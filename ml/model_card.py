@@ -64,7 +64,13 @@ def write_model_card(
     add(
         f"- Classification: aigen/train.jsonl ({data_summary.get('train_examples')} examples incl. Rosetta "
         "human rows), sampled per epoch with weight ~ count^"
-        f"{cfg.source_alpha} per (source, label)."
+        f"{cfg.source_alpha} per (source, label)"
+        + (
+            f"; the file-evidence paths fitted on every file, weighted ~ count^{cfg.evidence_source_alpha} per "
+            "(source, label) so the largest sources do not set them alone."
+            if cfg.file_evidence and cfg.evidence_source_alpha != 1.0
+            else "."
+        )
     )
     for src, c in data_summary.get("train_by_source", {}).items():
         add(f"  - {src}: {c['human']} human, {c['ai']} AI")

@@ -54,7 +54,8 @@ def attach_file_evidence(
     names = list(cfg.file_evidence)
     cache = Path(cfg.checkpoint_dir)
     train = data.train
-    key = evidence_cache_key(train, names, cfg.evidence_folds, cfg.seed)
+    alpha = cfg.evidence_source_alpha
+    key = evidence_cache_key(train, names, cfg.evidence_folds, cfg.seed, alpha)
     evidence: FileEvidence | None = None
     oof: np.ndarray | None = None
     report: dict[str, Any] = {}
@@ -75,6 +76,7 @@ def attach_file_evidence(
             names,
             folds=cfg.evidence_folds,
             seed=cfg.seed,
+            sample_weight=None if alpha == 1.0 else sampling_weights(train, alpha) * len(train),
             log=log,
         )
         cache.mkdir(parents=True, exist_ok=True)
@@ -121,9 +123,13 @@ def read_cache_key(cache: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def evidence_cache_key(train: Sequence[CodeExample], names: Sequence[str], folds: int, seed: int) -> str:
-    """A digest of everything the out-of-fold fit depends on; the code enters by its own digest."""
-    h = hashlib.sha256(f"{EVIDENCE_CACHE_FORMAT}|{','.join(names)}|{folds}|{seed}|{len(train)}".encode())
+def evidence_cache_key(
+    train: Sequence[CodeExample], names: Sequence[str], folds: int, seed: int, source_alpha: float = 1.0
+) -> str:
+    """A digest of everything the out-of-fold fit depends on; the code enters by its own digest.
+    (An unweighted fit keeps the key it had before weights existed, so old caches stay valid.)"""
+    weighting = "" if source_alpha == 1.0 else f"|alpha={source_alpha!r}"
+    h = hashlib.sha256(f"{EVIDENCE_CACHE_FORMAT}|{','.join(names)}|{folds}|{seed}|{len(train)}{weighting}".encode())
     for e in train:
         code = hashlib.sha256(e.code.encode("utf-8", "replace")).hexdigest()
         h.update(f"\n{e.source}|{e.group}|{e.label}|{e.language}|{code}".encode("utf-8", "replace"))

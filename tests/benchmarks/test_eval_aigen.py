@@ -71,3 +71,32 @@ def test_pooled_table_shows_intervals_and_the_model_parts() -> None:
     assert "| model: encoder path alone (part) | 0.550 | 0.500-0.600 | 0.010 | 0.000-0.020 | 0.060 |" in pooled
     # the parts stay out of the per-source tables (they are read off the pooled one)
     assert "encoder path alone" not in text.split("### Per source", 1)[1]
+
+
+def test_skip_baselines_scores_the_model_alone(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    import json
+
+    import pytest
+
+    from benchmarks.eval_aigen import main
+    from tests.ml.conftest import make_tiny_model
+
+    rows = [
+        {"code": f"def f{i}(x):\n    return x + {i}\n" if i % 2 else f"int g{i}() {{ return {i}; }}\n",
+         "language": "python" if i % 2 else "java", "label": i % 2, "source": "s" if i < 20 else "t",
+         "group": str(i // 2)}
+        for i in range(40)
+    ]
+    for name in ("train.jsonl", "dev.jsonl"):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    model = make_tiny_model(tmp_path / "m")
+    out = tmp_path / "r.json"
+    assert main(["--data", str(tmp_path), "--model", str(model), "--skip-baselines", "--no-loso", "--no-write",
+                 "--json-out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    res = json.loads(out.read_text())
+    name = f"CodeGuard model ({model.name}, torch)"
+    assert list(res["dev"]) == [name] and 0.0 <= res["dev"][name]["auc"] <= 1
+    assert "Baselines not run" in printed and "TF-IDF" not in printed
+    with pytest.raises(SystemExit):
+        main(["--data", str(tmp_path), "--skip-baselines", "--skip-model", "--no-write"])

@@ -70,6 +70,7 @@ def test_bool_flag_can_turn_off() -> None:
         ({"lambda_contrastive": 0, "lambda_classification": 0}, "at least one"),
         ({"pair_mix": {"selfie": 1.0}}, "unknown kinds"),
         ({"style_features": "maybe"}, "style_features"),
+        ({"file_evidence": ["char_ngrams"], "evidence_source_alpha": 1.5}, "evidence_source_alpha"),
     ],
 )
 def test_bad_values_are_named(values: dict, fragment: str) -> None:

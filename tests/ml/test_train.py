@@ -13,6 +13,7 @@ from safetensors.torch import load_file
 
 from ml.config import config_from_mapping
 from ml.model import DualHeadCodeModel
+from ml.model_card import write_model_card
 from ml.train import Trainer, tpr_at_fpr
 
 JAVA_H = "public class A{} // {i}\nclass B {{\n\tint f(int x) {{\n\t\treturn x*{i};\n\t}}\n}}\n"
@@ -204,6 +205,16 @@ def test_file_evidence_is_fitted_out_of_fold_saved_and_reused_while_its_inputs_h
     assert again.evidence_report["style_trees_oof_roc_auc"] == trainer.evidence_report["style_trees_oof_roc_auc"]
     Trainer(tiny_cfg(bb, data, tmp_path, num_epochs=1, freeze_epochs=0, file_evidence=list(PATHS), evidence_folds=2))
     assert "reusing the fitted paths" not in capsys.readouterr().out
+    # Files weighted by source: a fit of its own (not the unweighted cache), with other values.
+    weighted = Trainer(tiny_cfg(bb, data, tmp_path, num_epochs=1, freeze_epochs=0, file_evidence=list(PATHS),
+                                evidence_folds=3, evidence_source_alpha=0.0))
+    assert "reusing the fitted paths" not in capsys.readouterr().out
+    assert not np.allclose(np.array([e.evidence for e in weighted.data.train]), train_ev, atol=1e-3)
+    # The card says how the evidence was weighted, and only when it was.
+    assert "file-evidence paths fitted" not in (out / "README.md").read_text()
+    (tmp_path / "card").mkdir()
+    card = write_model_card(tmp_path / "card", weighted.cfg, [], {}, {"train_examples": 1}, 1.0).read_text()
+    assert "file-evidence paths fitted on every file, weighted ~ count^0.0" in card
 
 
 def test_wandb_missing_is_said_plainly(tiny_setup, tmp_path, capsys, monkeypatch) -> None:  # noqa: ANN001
