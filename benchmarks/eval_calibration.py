@@ -37,6 +37,7 @@ from ml.calibration import (
     rates_at_threshold,
     threshold_at_fpr,
 )
+from ml.data import fixed_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "aigen"
@@ -45,14 +46,24 @@ TARGET = 0.01
 LOCAL_SIZES = (25, 50, 100, 200)
 
 
-def served_scores(model: Path, split: str, cache: Path, only: set[str] | None = None) -> list[dict[str, Any]]:
-    """[{id, source, label, score}] of aigen `split` rows (only the given sources, if any), scored
-    as served; read from the cache when it holds exactly these rows."""
+def aigen_rows(split: str, only: set[str] | None = None) -> list[dict[str, Any]]:
+    """aigen `split` rows in file order (only the given sources, if any)."""
     rows = [json.loads(line) for line in (DATA / f"{split}.jsonl").open()]
-    if only is not None:
-        rows = [r for r in rows if r["source"] in only]
-    tag = "-".join(sorted(only)) if only else "all"
-    path = cache / f"{model.resolve().name}.{split}.{tag}.jsonl"
+    return rows if only is None else [r for r in rows if r["source"] in only]
+
+
+def heldout_rows(hist: dict[str, Any], held: set[str]) -> list[dict[str, Any]]:
+    """The held-out rows a training run scored: train then dev rows of its held-out sources, and
+    the same fixed sample of them when it ran with holdout_sample (ml.data.fixed_sample)."""
+    rows = aigen_rows("train", held) + aigen_rows("dev", held)
+    cfg = hist["config"]
+    return fixed_sample(rows, int(cfg.get("holdout_sample") or 0), int(cfg["seed"]))
+
+
+def served_scores(model: Path, rows: list[dict[str, Any]], tag: str, cache: Path) -> list[dict[str, Any]]:
+    """[{id, source, label, score}] of `rows`, scored as served; read from the cache (named by
+    model and `tag`) when it holds exactly these rows."""
+    path = cache / f"{model.resolve().name}.{tag}.jsonl"
     if path.is_file():
         cached = [json.loads(line) for line in path.open()]
         if [c["id"] for c in cached] == [r["id"] for r in rows]:
@@ -66,7 +77,7 @@ def served_scores(model: Path, split: str, cache: Path, only: set[str] | None = 
         scores = det.score([r["code"] for r in chunk], [r["language"] for r in chunk])
         out += [{"id": r["id"], "source": r["source"], "label": r["label"], "score": float(s)}
                 for r, s in zip(chunk, scores, strict=True)]
-        print(f"\r{model.name} {split}: scored {len(out)}/{len(rows)}", end="", file=sys.stderr, flush=True)
+        print(f"\r{model.name} {tag}: scored {len(out)}/{len(rows)}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     cache.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(o) + "\n" for o in out))
@@ -141,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     cache = Path(args.cache)
     model = Path(args.model)
-    dev = served_scores(model, "dev", cache)
+    dev = served_scores(model, aigen_rows("dev"), "dev.all", cache)
     inside, loso = rule_table(dev)
     head_in = ["rule", "high threshold", "dev FPR (pooled)", "worst source FPR", "dev TPR"]
     head_loso = ["rule", "sources", "mean FPR on the left-out source", "max", "mean TPR there"]
@@ -165,18 +176,21 @@ def main(argv: list[str] | None = None) -> int:
         held = set(hist["config"]["holdout_sources"])
         if not held:
             raise SystemExit(f"{hdir} was not trained with --holdout-sources")
-        h_dev = [r for r in served_scores(hdir, "dev", cache) if r["source"] not in held]
-        h_rows = served_scores(hdir, "train", cache, only=held) + served_scores(hdir, "dev", cache, only=held)
+        h_dev = [r for r in served_scores(hdir, aigen_rows("dev"), "dev.all", cache) if r["source"] not in held]
+        h_all = heldout_rows(hist, held)
+        h_rows = served_scores(hdir, h_all, f"heldout.{'-'.join(sorted(held))}.n{len(h_all)}", cache)
         rows = []
         for rule in CALIBRATION_RULES:
             t = high_level(h_dev, rule)["threshold"]
             fpr, tpr = rates(h_rows, t)
             rows.append([rule, f"{t:.4f}", f"{fpr:.4f}", f"{tpr:.3f}"])
         n_h = sum(r["label"] == 0 for r in h_rows)
+        n_all = len(aigen_rows("train", held)) + len(aigen_rows("dev", held))
+        which = f"all {n_all}" if len(h_rows) == n_all else f"a random {len(h_rows)} (the training run's sample) of the {n_all}"
         body += [
             "",
             f"**Model trained without {', '.join(sorted(held))}** (`{hdir}`), thresholds from its dev scores "
-            f"without that source, rates on all {len(h_rows)} of its files ({n_h} human):",
+            f"without that source, rates on {which} of its files ({n_h} human):",
             "",
             markdown_table(["rule", "high threshold", "FPR on the unseen source", "TPR there"], rows),
             "",

@@ -24,12 +24,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from ml.augment import LIGHT, augment
 from ml.codetext import prepare
+
+T = TypeVar("T")
 
 #: Hub names of the original guide. They are loaded only when asked for (hub_datasets), and
 #: fail with a plain message offline.
@@ -101,6 +103,14 @@ def _require(ds: Any, path: Path, columns: Sequence[str]) -> None:
     missing = [c for c in columns if c not in ds.column_names]
     if missing:
         raise DataError(f"{path} lacks columns {missing}")
+
+
+def fixed_sample(rows: list[T], n: int, seed: int) -> list[T]:
+    """n rows drawn uniformly without replacement, the same for the same (len(rows), n, seed):
+    how a held-out source is sampled in training and re-drawn by benchmarks.eval_calibration."""
+    if not n or len(rows) <= n:
+        return list(rows)
+    return random.Random(seed).sample(rows, n)
 
 
 def load_aigen(

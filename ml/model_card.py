@@ -133,8 +133,11 @@ def write_model_card(
             )
         held = best.get("heldout")
         if held:
+            files = held.get("of_files", held["files"])
+            which = (f"all {files}" if held["files"] == files
+                     else f"a random {held['files']} of the {files}")
             add(
-                f"- Held-out sources ({', '.join(held['sources'])}: all {held['files']} train and dev files, "
+                f"- Held-out sources ({', '.join(held['sources'])}: {which} train and dev files, "
                 f"{held['human']} human; scored as served): ROC-AUC {_fmt(held['roc_auc'])}, TPR at 1% FPR "
                 f"{_fmt(held['tpr_at_1fpr'])} (re-thresholded on their own humans); at the deployed `high` "
                 f"threshold, calibrated without them: FPR {_fmt(held['deployed_fpr'])}, TPR {_fmt(held['deployed_tpr'])}"
@@ -190,8 +193,11 @@ def write_model_card(
         "as well as of generators."
     )
     add(
-        "- Formatting (tabs vs spaces, indent width, brace style) was deliberately made uninformative; "
-        "a file's formatter does not change its score much, and should not."
+        "- Layout (tabs vs spaces, indent width, brace placement) was deliberately made uninformative. Spacing "
+        "inside lines was not: generators space operators, commas and `if (` the way auto-formatters do, and "
+        "human code laid out like that reads as more AI. On a held-out source of contest Java, the human files "
+        "above `high` were those spaced canonically; re-spacing dev Java human files canonically raised their "
+        "file-evidence log-odds by about 2 on average, though the share above the 1% point did not change."
     )
     path = out_dir / "README.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -40,6 +40,7 @@ from ml.data import (
     Encoder,
     MixedBatches,
     TrainItem,
+    fixed_sample,
     hub_rosetta_tasks,
     load_aigen,
     load_hub_dataset,
@@ -164,6 +165,7 @@ class TrainingData:
             rng = random.Random(cfg.seed)
             self.dev = rng.sample(self.dev, cfg.dev_limit)
         self.heldout: list[CodeExample] = []
+        self.heldout_total = 0  # every held-out row, before holdout_sample
         # Training files kept out of encoder training to refit the classifier head's mix on
         # (cfg.stack_fraction; filled by attach_file_evidence).
         self.stack: list[CodeExample] = []
@@ -173,6 +175,9 @@ class TrainingData:
                 *load_aigen(cfg.data_path(cfg.aigen_train), only_sources=cfg.holdout_sources),
                 *load_aigen(cfg.data_path(cfg.aigen_dev), only_sources=cfg.holdout_sources),
             ]
+            self.heldout_total = len(self.heldout)
+            # Uniform, not stratified: the sample keeps the sources' own human/AI mix.
+            self.heldout = fixed_sample(self.heldout, cfg.holdout_sample, cfg.seed)
         rosetta: dict[str, list[CodeExample]] = {}
         if cfg.pair_mix.get("rosetta", 0) > 0 or cfg.rosetta_human_per_language > 0:
             rosetta = load_rosetta(cfg.data_path(cfg.rosetta), split="train")
@@ -582,6 +587,7 @@ class Trainer:
         out: dict[str, Any] = {
             "sources": list(self.cfg.holdout_sources),
             "files": len(rows),
+            "of_files": self.data.heldout_total,
             "human": int((labels == 0).sum()),
             "roc_auc": safe_auc(labels, probs),
             "tpr_at_1fpr": tpr_at_fpr(probs, labels, 0.01),

@@ -6,8 +6,9 @@ Scores every file of a labelled JSONL (rows with "code", "label" 0 = human / 1 =
 MODEL/thresholds.json and the risk section of MODEL/README.md. Use it to recalibrate the shipped
 model on your own course's human code, or to switch rules:
 
-  pooled        the rate over all human files (the default of `codeguard train`)
-  balanced      the mean of the per-source rates (no large source hides a small one)
+  pooled        the rate over all human files
+  balanced      the mean of the per-source rates (no large source hides a small one; the default,
+                here and in `codeguard train`)
   worst-source  every source's own rate (strictest)
 
 Thresholds are conformal: with n human files, `high` lets k of them score above it where
@@ -38,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--data", metavar="JSONL", help="labelled code to calibrate on (default: ../shared/data/aigen/dev.jsonl)"
     )
-    p.add_argument("--rule", choices=CALIBRATION_RULES, default="pooled", help="how the rates must hold (default pooled)")
+    p.add_argument("--rule", choices=CALIBRATION_RULES, default="balanced",
+                   help="how the rates must hold (default balanced; one source in the file: same as pooled)")
     p.add_argument("--min-group", type=int, default=MIN_GROUP_HUMANS, metavar="N",
                    help=f"human files a source needs to count for balanced/worst-source (default {MIN_GROUP_HUMANS})")
     p.add_argument("--backend", choices=("torch", "onnx"), default="torch", help="scoring backend (default torch)")

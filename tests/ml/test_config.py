@@ -71,6 +71,8 @@ def test_bool_flag_can_turn_off() -> None:
         ({"pair_mix": {"selfie": 1.0}}, "unknown kinds"),
         ({"style_features": "maybe"}, "style_features"),
         ({"file_evidence": ["char_ngrams"], "evidence_source_alpha": 1.5}, "evidence_source_alpha"),
+        ({"holdout_sample": -1, "holdout_sources": ["x"]}, "holdout_sample"),
+        ({"holdout_sample": 100}, "holdout_sample needs holdout_sources"),
     ],
 )
 def test_bad_values_are_named(values: dict, fragment: str) -> None:

@@ -14,6 +14,7 @@ from ml.data import (
     DataError,
     MixedBatches,
     crop_lines,
+    fixed_sample,
     load_aigen,
     load_hub_dataset,
     load_plagiarism_pairs,
@@ -188,3 +189,15 @@ def test_random_windows_vary_but_heads_occur() -> None:
     starts = [b.singles[0].code.split("\n")[0] for b in mb.epoch(0)]
     assert "x0 = 0" in starts and len(set(starts)) > 5
     assert all(b.singles[0].style_code == long for b in mb.epoch(0))
+
+
+def test_fixed_sample_picks_the_same_positions_from_parallel_lists() -> None:
+    # The trainer samples CodeExamples, benchmarks.eval_calibration the raw rows they came from:
+    # the same length and seed must give the same positions.
+    rows = [{"id": i} for i in range(50)]
+    examples = [CodeExample(f"x = {i}", "python", i % 2) for i in range(50)]
+    picked = fixed_sample(rows, 7, seed=13)
+    assert len(picked) == 7 and len({r["id"] for r in picked}) == 7
+    assert [e.code for e in fixed_sample(examples, 7, seed=13)] == [f"x = {r['id']}" for r in picked]
+    assert fixed_sample(rows, 7, seed=14) != picked
+    assert fixed_sample(rows, 0, seed=13) == rows and fixed_sample(rows, 80, seed=13) == rows

@@ -134,6 +134,19 @@ def test_held_out_source_stays_out_of_training_selection_and_calibration(tiny_se
     assert "Held-out sources (src-b: all 12 train and dev files" in (out / "README.md").read_text()
 
 
+def test_held_out_sample_is_a_fixed_subset_named_in_the_card(tiny_setup, tmp_path) -> None:  # noqa: ANN001
+    bb, data = tiny_setup
+    cfg = tiny_cfg(bb, data, tmp_path, holdout_sources=["src-b"], holdout_sample=5)
+    first, again = Trainer(cfg).data, Trainer(cfg).data
+    assert len(first.heldout) == 5 and first.heldout_total == 12
+    assert [e.code for e in first.heldout] == [e.code for e in again.heldout]  # same seed, same files
+    held = {"sources": ["src-b"], "files": 5, "of_files": 12, "human": 2, "roc_auc": 0.9,
+            "tpr_at_1fpr": 0.5, "deployed_fpr": 0.0, "deployed_tpr": 0.5}
+    (tmp_path / "card").mkdir()
+    card = write_model_card(tmp_path / "card", cfg, [], {"heldout": held}, {"train_examples": 1}, 1.0).read_text()
+    assert "src-b: a random 5 of the 12 train and dev files, 2 human" in card
+
+
 def test_frozen_stage_keeps_adapters_at_their_initial_value(tiny_setup, tmp_path) -> None:  # noqa: ANN001
     bb, data = tiny_setup
     cfg = tiny_cfg(bb, data, tmp_path, num_epochs=1, freeze_epochs=1)
