@@ -52,12 +52,13 @@ def aigen_rows(split: str, only: set[str] | None = None) -> list[dict[str, Any]]
     return rows if only is None else [r for r in rows if r["source"] in only]
 
 
-def heldout_rows(hist: dict[str, Any], held: set[str]) -> list[dict[str, Any]]:
+def heldout_rows(hist: dict[str, Any], held: set[str]) -> tuple[list[dict[str, Any]], int]:
     """The held-out rows a training run scored: train then dev rows of its held-out sources, and
-    the same fixed sample of them when it ran with holdout_sample (ml.data.fixed_sample)."""
+    the same fixed sample of them when it ran with holdout_sample (ml.data.fixed_sample); with the
+    number of rows sampled from."""
     rows = aigen_rows("train", held) + aigen_rows("dev", held)
     cfg = hist["config"]
-    return fixed_sample(rows, int(cfg.get("holdout_sample") or 0), int(cfg["seed"]))
+    return fixed_sample(rows, int(cfg.get("holdout_sample") or 0), int(cfg["seed"])), len(rows)
 
 
 def served_scores(model: Path, rows: list[dict[str, Any]], tag: str, cache: Path) -> list[dict[str, Any]]:
@@ -152,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     cache = Path(args.cache)
     model = Path(args.model)
-    dev = served_scores(model, aigen_rows("dev"), "dev.all", cache)
+    dev_rows = aigen_rows("dev")
+    dev = served_scores(model, dev_rows, "dev.all", cache)
     inside, loso = rule_table(dev)
     head_in = ["rule", "high threshold", "dev FPR (pooled)", "worst source FPR", "dev TPR"]
     head_loso = ["rule", "sources", "mean FPR on the left-out source", "max", "mean TPR there"]
@@ -176,8 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         held = set(hist["config"]["holdout_sources"])
         if not held:
             raise SystemExit(f"{hdir} was not trained with --holdout-sources")
-        h_dev = [r for r in served_scores(hdir, aigen_rows("dev"), "dev.all", cache) if r["source"] not in held]
-        h_all = heldout_rows(hist, held)
+        h_dev = [r for r in served_scores(hdir, dev_rows, "dev.all", cache) if r["source"] not in held]
+        h_all, n_all = heldout_rows(hist, held)
         h_rows = served_scores(hdir, h_all, f"heldout.{'-'.join(sorted(held))}.n{len(h_all)}", cache)
         rows = []
         for rule in CALIBRATION_RULES:
@@ -185,7 +187,6 @@ def main(argv: list[str] | None = None) -> int:
             fpr, tpr = rates(h_rows, t)
             rows.append([rule, f"{t:.4f}", f"{fpr:.4f}", f"{tpr:.3f}"])
         n_h = sum(r["label"] == 0 for r in h_rows)
-        n_all = len(aigen_rows("train", held)) + len(aigen_rows("dev", held))
         which = f"all {n_all}" if len(h_rows) == n_all else f"a random {len(h_rows)} (the training run's sample) of the {n_all}"
         body += [
             "",

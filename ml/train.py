@@ -158,12 +158,9 @@ class TrainingData:
         # A held-out source stays out of selection and calibration too: its numbers must be
         # what a user on an unseen source would get, thresholds included.
         self.dev_full = load_aigen(cfg.data_path(cfg.aigen_dev), exclude_sources=cfg.holdout_sources)
-        self.dev = self.dev_full
-        if cfg.dev_limit and len(self.dev) > cfg.dev_limit:
-            # A fixed random subset for per-epoch selection (CPU time); the best epoch is then
-            # measured and calibrated on the whole dev set.
-            rng = random.Random(cfg.seed)
-            self.dev = rng.sample(self.dev, cfg.dev_limit)
+        # A fixed random subset for per-epoch selection (CPU time); the best epoch is then
+        # measured and calibrated on the whole dev set.
+        self.dev = fixed_sample(self.dev_full, cfg.dev_limit, cfg.seed)
         self.heldout: list[CodeExample] = []
         self.heldout_total = 0  # every held-out row, before holdout_sample
         # Training files kept out of encoder training to refit the classifier head's mix on
