@@ -22,6 +22,9 @@ Variants (comma-separated in --variants):
   token-lm             `shipped` plus a third stacked column: the mean per-token log-likelihood ratio
                        of an AI-code over a human-code token trigram model (benchmarks/token_lm.py),
                        out of fold over the same group folds
+  compact-spacing      every file (training, dev, left-out) read through `ml.augment.compact_spacing`:
+                       the readers no longer see in-line spacing (`if (a + b) {` = `if(a+b){`), the
+                       habit of auto-formatters that put some humans beside the generators
 
 With --loso every variant (but lang-offset) is also refitted with each aigen source left out and
 measured on that source with a threshold set without it: in-distribution dev rewards what is
@@ -29,7 +32,7 @@ source-specific, and a change should not be kept that only does well there.
 
 Usage:
   python -m benchmarks.evidence_variants                      # all variants, writes docs
-  python -m benchmarks.evidence_variants --loso               # and leave-one-source-out (~40 min in all)
+  python -m benchmarks.evidence_variants --loso               # and leave-one-source-out (about an hour in all)
   python -m benchmarks.evidence_variants --variants shipped,source-alpha=0.5 --no-write
 """
 
@@ -39,7 +42,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +50,7 @@ import numpy as np
 
 from benchmarks.report import publish
 from benchmarks.token_lm import TokenLMEvidence, lm_tokens, out_of_fold
+from ml.augment import compact_spacing
 from ml.calibration import rates_at_threshold, safe_auc, target_intervals, threshold_at_fpr, tpr_at_fpr
 from ml.data import CodeExample, sampling_weights
 from ml.evidence import (
@@ -62,7 +66,7 @@ from ml.stacking import group_key
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTION = "File-evidence variants (aigen dev)"
-DEFAULT_VARIANTS = "shipped,source-alpha=0.5,source-alpha=0.25,lang-offset,no-rosetta-humans,token-lm"
+DEFAULT_VARIANTS = "shipped,source-alpha=0.5,source-alpha=0.25,lang-offset,no-rosetta-humans,token-lm,compact-spacing"
 ROSETTA_HUMAN = "rosetta-human"  # the source name ml.data.rosetta_human_examples gives its rows
 OFFSET_QUANTILE = 0.99
 OFFSET_MIN_HUMANS = 20
@@ -79,11 +83,12 @@ class Variant:
     lang_offset: bool = False
     drop_rosetta_humans: bool = False
     token_lm: bool = False
+    compact_spacing: bool = False
 
     @property
-    def fit_key(self) -> tuple[float, bool]:
+    def fit_key(self) -> tuple[float, bool, bool]:
         """Variants with the same key fit the same paths on the same rows."""
-        return (self.source_alpha, self.drop_rosetta_humans)
+        return (self.source_alpha, self.drop_rosetta_humans, self.compact_spacing)
 
 
 def parse_variant(spec: str) -> Variant:
@@ -96,6 +101,8 @@ def parse_variant(spec: str) -> Variant:
         return Variant(spec, drop_rosetta_humans=True)
     if spec == "token-lm":
         return Variant(spec, token_lm=True)
+    if spec == "compact-spacing":
+        return Variant(spec, compact_spacing=True)
     if spec.startswith("source-alpha="):
         try:
             alpha = float(spec.split("=", 1)[1])
@@ -105,7 +112,8 @@ def parse_variant(spec: str) -> Variant:
             raise ValueError(f"{spec!r}: source-alpha takes a number from 0 to 1")
         return Variant(spec, source_alpha=alpha)
     raise ValueError(
-        f"unknown variant {spec!r}; known: shipped, source-alpha=A, lang-offset, no-rosetta-humans, token-lm"
+        f"unknown variant {spec!r}; known: shipped, source-alpha=A, lang-offset, no-rosetta-humans, token-lm,"
+        " compact-spacing"
     )
 
 
@@ -158,6 +166,11 @@ class Split:
         rows = list(rows)
         inputs = EvidenceInputs.of([e.code for e in rows], [e.language for e in rows], PATHS)
         return cls(rows, inputs, [lm_tokens(e.code) for e in rows] if with_tokens else [])
+
+    def compacted(self) -> Split:
+        """The same files read through `ml.augment.compact_spacing` (for `compact-spacing`)."""
+        rows = [replace(e, code=compact_spacing(e.code, e.language)) for e in self.rows]
+        return Split.of(rows, with_tokens=bool(self.tokens))
 
     def take(self, idx: np.ndarray) -> Split:
         return Split(
@@ -289,18 +302,22 @@ def run_variants(
 ) -> list[dict[str, Any]]:
     """Each variant's dev numbers (and with `loso`, its leave-one-source-out rows); variants that
     train alike share one fit and one set of source-left-out fits."""
-    bases: dict[tuple[float, bool], Fit] = {}
-    held: dict[tuple[tuple[float, bool], bool], list[dict[str, Any]]] = {}
+    bases: dict[tuple[float, bool, bool], Fit] = {}
+    held: dict[tuple[tuple[float, bool, bool], bool], list[dict[str, Any]]] = {}
+    views = {False: (train, dev)}
     out = []
     for v in variants:
+        if v.compact_spacing not in views:
+            views[True] = (train.compacted(), dev.compacted())
+        tr, dv = views[v.compact_spacing]
         if v.fit_key not in bases:
-            bases[v.fit_key] = fit_paths_of(v, train, folds=folds, seed=seed)
-        fit = with_token_lm(bases[v.fit_key], train, folds=folds, seed=seed) if v.token_lm else bases[v.fit_key]
-        r = score_variant(v, fit, train, dev)
+            bases[v.fit_key] = fit_paths_of(v, tr, folds=folds, seed=seed)
+        fit = with_token_lm(bases[v.fit_key], tr, folds=folds, seed=seed) if v.token_lm else bases[v.fit_key]
+        r = score_variant(v, fit, tr, dv)
         if loso and not v.lang_offset:  # offsets come from in-distribution scores: not measured there
             key = (v.fit_key, v.token_lm)
             if key not in held:
-                held[key] = loso_variant(fit, train, dev, seed=seed)
+                held[key] = loso_variant(fit, tr, dv, seed=seed)
             r["loso"] = held[key]
         out.append(r)
         log(f"{v.spec}: ROC-AUC {r['roc_auc']:.4f} TPR@1% {r['tpr_at_1fpr']:.3f} ({r['seconds']:.0f}s)")

@@ -197,7 +197,9 @@ def write_model_card(
         "inside lines was not: generators space operators, commas and `if (` the way auto-formatters do, and "
         "human code laid out like that reads as more AI. On a held-out source of contest Java, the human files "
         "above `high` were those spaced canonically; re-spacing dev Java human files canonically raised their "
-        "file-evidence log-odds by about 2 on average, though the share above the 1% point did not change."
+        "file-evidence log-odds by about 2 on average, though the share above the 1% point did not change. "
+        "Making the readers blind to that spacing was tried and flagged more humans of unseen sources, "
+        "not fewer."
     )
     path = out_dir / "README.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -26,6 +26,7 @@ def test_variants_parse_and_bad_ones_are_named() -> None:
     assert parse_variant("lang-offset").lang_offset
     assert parse_variant("no-rosetta-humans").drop_rosetta_humans
     assert parse_variant("token-lm").token_lm
+    assert parse_variant("compact-spacing").compact_spacing
     for bad in ("source-alpha=2", "source-alpha=x", "bigger-trees"):
         with pytest.raises(ValueError, match="source-alpha|unknown"):
             parse_variant(bad)
@@ -54,15 +55,16 @@ def rows() -> list[CodeExample]:
 
 
 def test_each_variant_runs_and_reports_what_it_trained_on() -> None:
-    specs = ["shipped", "source-alpha=0.5", "lang-offset", "no-rosetta-humans", "token-lm"]
+    specs = ["shipped", "source-alpha=0.5", "lang-offset", "no-rosetta-humans", "token-lm", "compact-spacing"]
     train = Split.of(rows(), with_tokens=True)
     dev = Split.of(rows()[:60], with_tokens=True)
     results = run_variants([parse_variant(s) for s in specs], train, dev, folds=2, seed=0)
     by = {r["variant"]: r for r in results}
-    assert [by[s]["train_files"] for s in specs] == [70, 70, 70, 60, 70]
+    assert [by[s]["train_files"] for s in specs] == [70, 70, 70, 60, 70, 70]
     assert by["lang-offset"]["weights"] == by["shipped"]["weights"]  # one fit, post-processed
     assert by["source-alpha=0.5"]["weights"] != by["shipped"]["weights"]  # src-a and src-b differ in size
     assert list(by["token-lm"]["weights"]) == ["style_trees", "char_ngrams", "token_lm"]
+    assert by["compact-spacing"]["weights"] != by["shipped"]["weights"]  # its own fit, on other text
     assert by["token-lm"]["weights"]["token_lm"] > 0  # the AI model reads the AI style as more likely
     text = "\n".join(render(results, "python -m benchmarks.evidence_variants", "today"))
     for r in results:

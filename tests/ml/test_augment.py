@@ -225,3 +225,19 @@ def test_strip_type_hints_removes_signature_annotations_only() -> None:
     # a string inside a signature: that one signature is left alone, later ones still change
     mixed = "def f(x: str = 'a,b') -> str:\n    return x\ndef g(y: int) -> int:\n    return y\n"
     assert strip_type_hints(mixed, "python") == "def f(x: str = 'a,b') -> str:\n    return x\ndef g(y):\n    return y\n"
+
+
+def test_compact_spacing_makes_in_line_spacing_invisible_and_keeps_the_rest() -> None:
+    from ml.augment import compact_spacing
+
+    tidy = 'class A {\n    int f(int a, int b) { // two  spaces\n        return a + b; \n    }\n    String s = "x , y";\n}\n'
+    terse = 'class A{\n    int f( int a,int b ){// two  spaces\n        return a+b;\n    }\n    String s="x , y";\n}\n'
+    assert compact_spacing(tidy, "java") == compact_spacing(terse, "java")
+    out = compact_spacing(tidy, "java")
+    assert "int a,int b" in out and "return a+b;" in out  # spaces between words stay
+    assert '"x , y"' in out and "// two  spaces" in out  # strings and comments are content
+    assert [ln[: len(ln) - len(ln.lstrip())] for ln in out.split("\n")] == [
+        ln[: len(ln) - len(ln.lstrip())] for ln in tidy.split("\n")]  # indentation untouched
+    py = 'def f(a, b = 2):\n    """doc  string"""\n    return a  +  b  # c\n'
+    assert compact_spacing(py, "python") == 'def f(a,b=2):\n    """doc  string"""\n    return a+b# c\n'
+    assert compact_spacing(out, "java") == out  # idempotent
