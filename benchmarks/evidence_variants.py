@@ -387,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = load_yaml(args.config)
     data = TrainingData(cfg)
     t0 = time.time()
-    tokens = args.loso or any(v.token_lm for v in variants)
+    tokens = any(v.token_lm for v in variants)  # only the token-lm variant reads them
     train, dev = Split.of(data.train, tokens), Split.of(data.dev_full, tokens)
     print(f"features of {len(train.rows)} training and {len(dev.rows)} dev files: {time.time() - t0:.0f}s",
           file=sys.stderr, flush=True)

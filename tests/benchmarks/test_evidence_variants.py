@@ -92,3 +92,11 @@ def test_loso_leaves_each_source_out_and_skips_lang_offset() -> None:
             assert h["roc_auc"] > 0.5
     text = "\n".join(render(results, "python -m benchmarks.evidence_variants --loso", "today"))
     assert "Leave one source out" in text and "| src-a AUC / FPR | src-b AUC / FPR |" in text
+
+
+def test_loso_and_compact_spacing_need_no_lm_tokens() -> None:
+    data = rows()
+    train, dev = Split.of(data, with_tokens=False), Split.of(data[:60], with_tokens=False)
+    results = run_variants([parse_variant("shipped"), parse_variant("compact-spacing")], train, dev,
+                           folds=2, seed=0, loso=True)
+    assert [len(r["loso"]) for r in results] == [2, 2]
