@@ -16,6 +16,13 @@ def _fmt(x: Any, digits: int = 3) -> str:
     return str(x)
 
 
+def _parts_line(where: str, m: Mapping[str, Any]) -> str:
+    enc, term = m["encoder_path"], m["evidence_term"]
+    return (f"- The two parts of the served logit on {where}: the encoder path alone (logit minus the evidence "
+            f"term) ROC-AUC {_fmt(enc['roc_auc'])}, TPR at 1% FPR {_fmt(enc['tpr_at_1fpr'])}; the file-evidence "
+            f"term alone ROC-AUC {_fmt(term['roc_auc'])}, TPR at 1% FPR {_fmt(term['tpr_at_1fpr'])}")
+
+
 def write_model_card(
     out_dir: Path,
     cfg: Any,
@@ -122,11 +129,8 @@ def write_model_card(
         if ci_auc and ci_tpr:
             add(f"- 95% intervals over dev tasks (bootstrap, whole tasks resampled): ROC-AUC {_fmt(ci_auc[0])}-"
                 f"{_fmt(ci_auc[1])}, TPR at 1% FPR {_fmt(ci_tpr[0])}-{_fmt(ci_tpr[1])}")
-        enc, term = best.get("encoder_path"), best.get("evidence_term")
-        if enc and term:
-            add(f"- The two parts of the served logit on dev: the encoder path alone (logit minus the evidence "
-                f"term) ROC-AUC {_fmt(enc['roc_auc'])}, TPR at 1% FPR {_fmt(enc['tpr_at_1fpr'])}; the file-evidence "
-                f"term alone ROC-AUC {_fmt(term['roc_auc'])}, TPR at 1% FPR {_fmt(term['tpr_at_1fpr'])}")
+        if best.get("encoder_path") and best.get("evidence_term"):
+            add(_parts_line("dev", best))
         if "val_pair_roc_auc" in best:
             add(
                 f"- Plagiarism dev pairs (cosine of the projection): ROC-AUC {_fmt(best['val_pair_roc_auc'])}"
@@ -142,6 +146,8 @@ def write_model_card(
                 f"{_fmt(held['tpr_at_1fpr'])} (re-thresholded on their own humans); at the deployed `high` "
                 f"threshold, calibrated without them: FPR {_fmt(held['deployed_fpr'])}, TPR {_fmt(held['deployed_tpr'])}"
             )
+            if held.get("encoder_path") and held.get("evidence_term"):
+                add(_parts_line("the held-out sources", held))
         elif "heldout_roc_auc" in best:
             add(
                 f"- Held-out sources (first window): ROC-AUC {_fmt(best['heldout_roc_auc'])}, "

@@ -284,3 +284,17 @@ def test_stacking_slice_stays_out_of_encoder_training(tiny_setup, tmp_path) -> N
     assert 0.0 <= lo <= hi <= 1.0
     enc, term = hist["dev_encoder_path"], hist["dev_evidence_term"]
     assert 0.0 <= enc["roc_auc"] <= 1.0 and 0.0 <= term["roc_auc"] <= 1.0
+
+
+def test_held_out_run_splits_the_served_logit_into_its_two_parts(tiny_setup, tmp_path) -> None:  # noqa: ANN001
+    from ml.evidence import PATHS
+
+    bb, data = tiny_setup
+    cfg = tiny_cfg(bb, data, tmp_path, num_epochs=1, freeze_epochs=0, file_evidence=list(PATHS), evidence_folds=3,
+                   holdout_sources=["src-b"])
+    held = Trainer(cfg).train()["heldout_served"]
+    for part in ("encoder_path", "evidence_term"):
+        assert 0.0 <= held[part]["roc_auc"] <= 1.0 and 0.0 <= held[part]["tpr_at_1fpr"] <= 1.0
+    card = (Path(cfg.output_dir) / "README.md").read_text()
+    assert "The two parts of the served logit on dev" in card
+    assert "The two parts of the served logit on the held-out sources" in card
