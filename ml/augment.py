@@ -363,18 +363,15 @@ def compact_spacing(code: str, language: str, rng: random.Random | None = None) 
     out: list[str] = []
     at_line_start = True
     for kind, text in _lex(code, language):
-        if kind != "code":
-            out.append(text)
-            at_line_start = text.endswith("\n")
-            continue
-        pieces = text.split("\n")
-        for k, piece in enumerate(pieces):
-            body = piece.lstrip(" \t") if k or at_line_start else piece
-            lead = piece[: len(piece) - len(body)]
-            # a run ends at a line break, a string or comment (opened by punctuation), or the file
-            body = _SPACE_BY_PUNCT.sub("", _SPACE_RUN.sub(" ", body.rstrip(" \t")))
-            pieces[k] = lead + body
-        out.append("\n".join(pieces))
+        if kind == "code":
+            pieces = text.split("\n")
+            for k, piece in enumerate(pieces):
+                body = piece.lstrip(" \t") if k or at_line_start else piece
+                lead = piece[: len(piece) - len(body)]
+                # a run ends at a line break, a string or comment (opened by punctuation), or the file
+                pieces[k] = lead + _SPACE_BY_PUNCT.sub("", _SPACE_RUN.sub(" ", body.rstrip(" \t")))
+            text = "\n".join(pieces)
+        out.append(text)
         at_line_start = text.endswith("\n")
     return "".join(out)
 
