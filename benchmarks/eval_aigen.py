@@ -241,7 +241,11 @@ def section(results: dict[str, Any]) -> str:
     lines += ["", "Intervals: 2.5th-97.5th percentiles over 1000 resamples of whole dev tasks (ml.calibration."
               "bootstrap_interval); at 1% FPR about 7 dev human files set the threshold, so two detectors whose "
               "intervals overlap this much are not told apart by this dev set."]
-    if results.get("model_parts"):
+    if results.get("encoder_free_bias") is not None:
+        lines += ["", "The model's head gives the encoder path weight 0 (`head_mix_encoder: false`): the served logit "
+                  f"is the constant {results['encoder_free_bias']:.3f} plus the file-evidence term w . evidence "
+                  "(ml.inference `logit_parts`), so the `part` row is the model's own score before the sigmoid."]
+    elif results.get("model_parts"):
         lines += ["", "The model's served logit is the encoder path (pooled windows through the classifier) plus the "
                   "file-evidence term w . evidence (ml.inference `logit_parts`); the two `part` rows score each "
                   "alone on dev: how much the trained encoder adds to the whole-file readers it is mixed with."]
@@ -520,7 +524,11 @@ def main(argv: list[str] | None = None) -> int:
             logit = np.log(np.clip(s, 1e-12, 1)) - np.log1p(-np.clip(s, 0, 1 - 1e-12))
             term = det.evidence.matrix([r["code"] for r in dev], ldev).astype(np.float64) @ det.evidence_weights()
             results["model_parts"] = {}
-            for part, v in (("encoder path alone", logit - term), ("file-evidence term alone", term)):
+            parts = [("encoder path alone", logit - term), ("file-evidence term alone", term)]
+            if det.encoder_free_bias is not None:  # weight 0: the encoder path is one constant, nothing to rank
+                results["encoder_free_bias"] = det.encoder_free_bias
+                parts = parts[1:]
+            for part, v in parts:
                 results["model_parts"][f"{name}: {part} (part)"] = {
                     "auc": auc(ydev, v), "tpr1": tpr_at_fpr(v, ydev, 0.01), "tpr5": tpr_at_fpr(v, ydev, 0.05)}
                 add_intervals(results["model_parts"][f"{name}: {part} (part)"], ydev, v, task_keys)

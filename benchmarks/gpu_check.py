@@ -128,7 +128,7 @@ def amp_training(config: str, data_dir: str | None, steps: int, max_length: int)
     # File evidence is a CPU fit over all training files (minutes), not part of what is checked here.
     values: dict[str, Any] = dict(
         device=DEVICE, amp=True, max_length=max_length, train_limit=steps * 4 * base.batch_size,
-        dev_limit=64, file_evidence=[], stack_fraction=0.0, output_dir=str(tmp / "model"),
+        dev_limit=64, file_evidence=[], stack_fraction=0.0, head_mix_encoder=True, output_dir=str(tmp / "model"),
         checkpoint_dir=str(tmp / "ckpt"), use_wandb=False,
     )
     if data_dir:

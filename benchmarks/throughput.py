@@ -235,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{aucs['PyTorch fp32']:.4f}, ONNX Runtime int8 {aucs['ONNX Runtime int8']:.4f} "
             f"(lost: {lost:+.4f}; target <= 0.01).",
         ]
+        if det0.encoder_free_bias is not None:
+            lines[-1] += (" The head mix gives this model's encoder path weight 0, so its AI score is the file "
+                          "evidence for both backends and int8 changes only the embeddings (export check below).")
     if evidence_rate is not None:
         lines += [
             "",
@@ -242,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
             f"every backend): {evidence_rate:.0f} files/s over the first 300 dev files (mean "
             f"{np.mean([len(r['code']) for r in rows[:300]]):.0f} characters).",
         ]
+        if det0.encoder_free_bias is not None:
+            lines[-1] += (" That is the rate of the AI score alone (`codeguard detect`, `CodeDetectorInference.score`: "
+                          "no encoder pass); the encoder rows above are what the embeddings for similarity cost.")
     g8 = export_info["graphs"][ONNX_INT8]
     lines += [
         "",

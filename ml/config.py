@@ -85,6 +85,12 @@ class TrainConfig:
     # where neither the encoder nor the out-of-fold evidence has seen their tasks' labels.
     # 0 = keep the mix training learned.
     stack_fraction: float = 0.0
+    # Whether that refit may give the encoder path a weight. False: the AI score is the file
+    # evidence alone (the encoder path's weight is set to 0 and the evidence weights refitted
+    # without it); the encoder still trains on both losses and serves the similarity head. Why
+    # offer it: the slice is small and nearly separable, and on dev and on held-out sources the
+    # evidence term alone ranked the low-FPR end better than the fitted mix (docs/BENCHMARKS.md).
+    head_mix_encoder: bool = True
     lora: bool = True
     lora_r: int = 16
     lora_alpha: int = 32
@@ -190,6 +196,9 @@ class TrainConfig:
             raise ConfigError("stack_fraction must be in [0, 0.5)")
         if self.stack_fraction and not self.file_evidence:
             raise ConfigError("stack_fraction needs file_evidence (it refits the mix of the encoder path and the evidence)")
+        if not self.head_mix_encoder and not self.stack_fraction:
+            raise ConfigError("head_mix_encoder: false needs stack_fraction > 0 (the evidence weights are refitted "
+                              "without the encoder path on that slice)")
         if not 0 <= self.augment_prob <= 1:
             raise ConfigError("augment_prob must be in [0, 1]")
         from ml.calibration import CALIBRATION_RULES

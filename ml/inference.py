@@ -150,6 +150,12 @@ class CodeDetectorInference:
             thresholds = dict(UNCALIBRATED_THRESHOLDS)
         self.thresholds: dict[str, Any] = thresholds
         self.model_version = str(self.config.get("model_version") or self.model_dir.name)
+        # The head mix may give the encoder path weight 0 (TrainConfig.head_mix_encoder, or a fit that
+        # found it pointing the wrong way): the AI score is then bias + w . evidence for every window,
+        # and `score` computes it without running the encoder.
+        self.encoder_free_bias: float | None = (
+            saved_encoder_free_bias(self.model_dir) if self.evidence is not None else None
+        )
         self._lock = threading.Lock()
         if backend == "torch":
             self._init_torch(device)
@@ -326,12 +332,16 @@ class CodeDetectorInference:
         evidence term is the same for every window of a file, so the served logit minus it is the
         encoder path's own share. Training refits the head's mix with it, and the model card and
         benchmarks report how much the trained encoder adds on top of the whole-file readers.
-        Without file evidence the term is 0."""
+        Without file evidence the term is 0; where the encoder path has weight 0 its share is the
+        constant `encoder_free_bias`, exactly (no encoder pass, as in `score`)."""
         langs = self._validate(codes, languages)
         logits = np.zeros(len(codes), dtype=np.float64)
         if not codes:
             return logits, logits.copy()
         file_ev = self.evidence.matrix(codes, langs) if self.evidence is not None else None
+        if file_ev is not None and self.encoder_free_bias is not None:
+            term = file_ev.astype(np.float64) @ self.evidence_weights()
+            return self.encoder_free_bias + term, term
         _, logit_all, weights = self._window_outputs(codes, langs, file_ev)
         start = 0
         for i, w in enumerate(weights):
@@ -353,8 +363,17 @@ class CodeDetectorInference:
 
     # --------------------------------------------------------------------------- public
     def score(self, codes: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
-        """AI probabilities in [0, 1] for a batch of files."""
-        return self.analyse(codes, languages)[1]
+        """AI probabilities in [0, 1] for a batch of files.
+
+        Where the encoder path has weight 0 in the head (`encoder_free_bias`), only the file
+        evidence is computed: the same probabilities as `analyse`, without an encoder pass."""
+        if self.encoder_free_bias is None or self.evidence is None:
+            return self.analyse(codes, languages)[1]
+        langs = self._validate(codes, languages)
+        if not codes:
+            return np.zeros(0, dtype=np.float32)
+        z = self.encoder_free_bias + self.evidence.matrix(codes, langs).astype(np.float64) @ self.evidence_weights()
+        return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
 
     def embed(self, codes: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
         """Unit-norm embeddings [N, D] for a batch of files (similarity = dot product)."""
@@ -379,16 +398,39 @@ class CodeDetectorInference:
         return semantic_score(emb[0], emb[1])
 
 
-def saved_evidence_weights(model_dir: str | Path) -> np.ndarray:
-    """The classifier head's evidence weights as saved in `model_dir` (float64, config order)."""
+def _saved_heads(model_dir: str | Path) -> dict[str, np.ndarray]:
+    """The saved head tensors (everything outside the backbone) of `model_dir`, as float64."""
     from safetensors import safe_open
 
     from ml.model import WEIGHTS_FILE
 
     with safe_open(str(Path(model_dir) / WEIGHTS_FILE), framework="np") as fh:
-        if "evidence_head.weight" not in fh.keys():
-            raise InferenceError(f"{model_dir} has no file-evidence weights")
-        return np.asarray(fh.get_tensor("evidence_head.weight"), dtype=np.float64).ravel()
+        return {k: np.asarray(fh.get_tensor(k), dtype=np.float64) for k in fh.keys() if not k.startswith("backbone.")}
+
+
+def saved_evidence_weights(model_dir: str | Path) -> np.ndarray:
+    """The classifier head's evidence weights as saved in `model_dir` (float64, config order)."""
+    heads = _saved_heads(model_dir)
+    if "evidence_head.weight" not in heads:
+        raise InferenceError(f"{model_dir} has no file-evidence weights")
+    return heads["evidence_head.weight"].ravel()
+
+
+def saved_encoder_free_bias(model_dir: str | Path) -> float | None:
+    """The constant the encoder path adds to the AI logit when the head mix gave it weight 0
+    (the last layers of the classifier MLP, and of the style MLP if any, are all zero); None when
+    the encoder path moves the score."""
+    heads = _saved_heads(model_dir)
+    bias = 0.0
+    for name in ("classifier", "style_head"):
+        last = sorted((k for k in heads if k.startswith(name + ".") and k.endswith(".weight")),
+                      key=lambda k: int(k.split(".")[1]))
+        if not last:
+            continue
+        if np.any(heads[last[-1]]):
+            return None
+        bias += float(heads[last[-1][: -len("weight")] + "bias"].sum())
+    return bias
 
 
 _CACHE: dict[tuple[str, str, str], CodeDetectorInference] = {}

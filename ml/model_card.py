@@ -18,9 +18,12 @@ def _fmt(x: Any, digits: int = 3) -> str:
 
 def _parts_line(where: str, m: Mapping[str, Any]) -> str:
     enc, term = m["encoder_path"], m["evidence_term"]
+    ev = f"the file-evidence term alone ROC-AUC {_fmt(term['roc_auc'])}, TPR at 1% FPR {_fmt(term['tpr_at_1fpr'])}"
+    if "constant" in enc:
+        return (f"- The two parts of the served logit on {where}: the encoder path adds the constant "
+                f"{_fmt(enc['constant'])} (weight 0 in the head mix), so the AI score is the file evidence: {ev}")
     return (f"- The two parts of the served logit on {where}: the encoder path alone (logit minus the evidence "
-            f"term) ROC-AUC {_fmt(enc['roc_auc'])}, TPR at 1% FPR {_fmt(enc['tpr_at_1fpr'])}; the file-evidence "
-            f"term alone ROC-AUC {_fmt(term['roc_auc'])}, TPR at 1% FPR {_fmt(term['tpr_at_1fpr'])}")
+            f"term) ROC-AUC {_fmt(enc['roc_auc'])}, TPR at 1% FPR {_fmt(enc['tpr_at_1fpr'])}; {ev}")
 
 
 def write_model_card(
@@ -67,6 +70,12 @@ def write_model_card(
             else ".\n"
         )
     )
+    if cfg.file_evidence and not getattr(cfg, "head_mix_encoder", True):
+        add("- Served AI score: the file evidence alone. After training the head's mix is refitted with the "
+            "encoder path at weight 0 (`head_mix_encoder: false`): on dev and on sources held out of training it "
+            "ranked the low-false-positive end no better than the evidence (docs/BENCHMARKS.md). The encoder "
+            "still trains on both losses and serves the similarity head; scoring AI risk alone needs no "
+            "encoder pass.\n")
     add("## Training data (../shared/data only)\n")
     add(
         f"- Classification: aigen/train.jsonl ({data_summary.get('train_examples')} examples incl. Rosetta "
@@ -118,7 +127,9 @@ def write_model_card(
             f"({mix['human']} human; their evidence out of fold): encoder path x{_fmt(mix['encoder_weight'])}, "
             + ", ".join(f"`{k}` x{_fmt(v)}" for k, v in mix["evidence_weights"].items())
             + f"; ROC-AUC on those files {_fmt(mix['before']['roc_auc'])} with the mix training learned, "
-            f"{_fmt(mix['after']['roc_auc'])} refitted")
+            f"{_fmt(mix['after']['roc_auc'])} refitted"
+            + (" (the encoder path was left out of the AI score by the recipe, `head_mix_encoder: false`; "
+               "it still serves similarity)" if mix.get("encoder_excluded") else ""))
     if best:
         add(f"- Best epoch: {best.get('epoch')}")
         add(

@@ -171,23 +171,26 @@ def stack_groups(keys: Sequence[str], seed: int, fraction: float) -> set[str]:
 
 
 def refit_head_mix(model: DualHeadCodeModel, enc: np.ndarray, evidence: np.ndarray, labels: np.ndarray,
-                   weights: np.ndarray) -> dict[str, Any]:
+                   weights: np.ndarray, use_encoder: bool = True) -> dict[str, Any]:
     """Set the classifier head's mix from files neither the encoder nor the evidence saw with labels.
 
     The head's logit is enc + w . evidence, where enc is what the encoder path (classifier MLP,
     and the style MLP when there is one) adds. A logistic regression on [enc, evidence] gives
     a * enc + w' . evidence + b; a and b are folded into the last layer of the encoder path
     (the function is unchanged but for the scale) and w' replaces the evidence weights. A
-    negative a would mean "trust the encoder path backwards": it is refitted at a = 0 instead.
+    negative a would mean "trust the encoder path backwards": it is refitted at a = 0 instead,
+    as it is whenever `use_encoder` is False (TrainConfig.head_mix_encoder).
     """
     from sklearn.linear_model import LogisticRegression
 
     if model.evidence_head is None:
         raise ValueError("the head's mix needs a model with file evidence")
-    x = np.column_stack([enc, evidence])
-    clf = LogisticRegression(C=1.0, max_iter=1000).fit(x, labels, sample_weight=weights)
-    a, w, b = float(clf.coef_[0, 0]), clf.coef_[0, 1:], float(clf.intercept_[0])
-    if a < 0:
+    a = 0.0
+    if use_encoder:
+        x = np.column_stack([enc, evidence])
+        clf = LogisticRegression(C=1.0, max_iter=1000).fit(x, labels, sample_weight=weights)
+        a, w, b = float(clf.coef_[0, 0]), clf.coef_[0, 1:], float(clf.intercept_[0])
+    if a <= 0:
         clf = LogisticRegression(C=1.0, max_iter=1000).fit(evidence, labels, sample_weight=weights)
         a, w, b = 0.0, clf.coef_[0], float(clf.intercept_[0])
     with torch.no_grad():
@@ -211,6 +214,7 @@ def head_mix_on_slice(
     batch_size: int,
     tokenizer: Any,
     log: Callable[[str], None] = print,
+    use_encoder: bool = True,
 ) -> dict[str, Any]:
     """Score the stacking slice with the saved model in `out` as served (windowed), refit its head
     mix there (`refit_head_mix`) and save it back; returns what the model card reports."""
@@ -230,7 +234,7 @@ def head_mix_on_slice(
     oof = np.array([e.evidence for e in rows], dtype=np.float64)
     weights = sampling_weights(rows, source_alpha) * len(rows)
     before = {"roc_auc": safe_auc(labels, enc + oof @ w), "tpr_at_1fpr": tpr_at_fpr(enc + oof @ w, labels, 0.01)}
-    mix = refit_head_mix(model, enc, oof, labels, weights)
+    mix = refit_head_mix(model, enc, oof, labels, weights, use_encoder=use_encoder)
     model.save_pretrained(out, tokenizer=tokenizer)
     w2 = np.array(list(mix["evidence_weights"].values()))
     after_s = mix["encoder_weight"] * enc + oof @ w2 + mix["bias"]
@@ -238,6 +242,7 @@ def head_mix_on_slice(
         "files": len(rows),
         "human": int((labels == 0).sum()),
         **mix,
+        "encoder_excluded": not use_encoder,
         "before": before,
         "after": {"roc_auc": safe_auc(labels, after_s), "tpr_at_1fpr": tpr_at_fpr(after_s, labels, 0.01)},
     }

@@ -119,11 +119,14 @@ def dev_uncertainty(
 def logit_part_metrics(logits: np.ndarray, term: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
     """The encoder path (served logit minus the evidence term) and the evidence term, each scored
     alone: on dev and on held-out sources, whether the trained encoder adds to the readers."""
-    return {
-        name: {"roc_auc": safe_auc(labels, part), "tpr_at_1fpr": tpr_at_fpr(part, labels, 0.01),
-               "tpr_at_5fpr": tpr_at_fpr(part, labels, 0.05)}
-        for name, part in (("encoder_path", logits - term), ("evidence_term", term))
-    }
+    out: dict[str, Any] = {}
+    for name, part in (("encoder_path", logits - term), ("evidence_term", term)):
+        if len(part) and np.ptp(part) < 1e-9:  # a head mix that gave the encoder path weight 0: it ranks nothing
+            out[name] = {"constant": float(part[0])}
+            continue
+        out[name] = {"roc_auc": safe_auc(labels, part), "tpr_at_1fpr": tpr_at_fpr(part, labels, 0.01),
+                     "tpr_at_5fpr": tpr_at_fpr(part, labels, 0.05)}
+    return out
 
 
 class WandbLogger:
@@ -540,7 +543,7 @@ class Trainer:
         """Refit the saved best model's head mix on the stacking slice, scored as served (windowed)."""
         return head_mix_on_slice(
             Path(self.cfg.output_dir), self.data.stack, self.cfg.source_alpha, str(self.device),
-            self.cfg.eval_batch_size, self.tokenizer, log,
+            self.cfg.eval_batch_size, self.tokenizer, log, use_encoder=self.cfg.head_mix_encoder,
         )
 
     def served_dev_metrics(self) -> dict[str, Any]:

@@ -71,6 +71,12 @@ def test_pooled_table_shows_intervals_and_the_model_parts() -> None:
     assert "| model: encoder path alone (part) | 0.550 | 0.500-0.600 | 0.010 | 0.000-0.020 | 0.060 |" in pooled
     # the parts stay out of the per-source tables (they are read off the pooled one)
     assert "encoder path alone" not in text.split("### Per source", 1)[1]
+    assert "how much the trained encoder adds" in pooled
+    # a head that gives the encoder path weight 0: one part, and the text says why
+    free = section({"dev": {"model": row}, "short": {"model": "model"}, "encoder_free_bias": 1.7126,
+                    "model_parts": {"model: file-evidence term alone (part)": part},
+                    "command": "python -m benchmarks.eval_aigen", "when": "today", "seconds": 1.0})
+    assert "weight 0" in free and "the constant 1.713 plus" in free and "how much the trained encoder" not in free
 
 
 def test_skip_baselines_scores_the_model_alone(tmp_path: Path, capsys) -> None:  # noqa: ANN001

@@ -173,3 +173,49 @@ def test_logit_parts_without_file_evidence_is_all_encoder(tiny_model_dir: Path) 
         saved_evidence_weights(tiny_model_dir)
     empty = det.logit_parts([], [])
     assert empty[0].shape == empty[1].shape == (0,)
+
+
+def test_an_encoder_free_head_scores_without_the_encoder(tmp_path: Path) -> None:
+    """A head mix that gave the encoder path weight 0 serves bias + w . evidence: `score` skips the
+    encoder pass and gives what the full pass gives."""
+    import torch
+
+    from ml.evidence import PATHS
+    from ml.model import DualHeadCodeModel
+    from tests.ml.conftest import make_tiny_model
+
+    d = make_tiny_model(tmp_path, evidence=PATHS)
+    assert CodeDetectorInference(d).encoder_free_bias is None  # a trained-looking head reads the encoder
+    model = DualHeadCodeModel.from_pretrained(d)
+    with torch.no_grad():
+        for head in (model.classifier, model.style_head):
+            if head is not None:
+                head[-1].weight.zero_()
+                head[-1].bias.fill_(0.35)
+    model.save_pretrained(d)
+    det = CodeDetectorInference(d)
+    heads = 2 if model.style_head is not None else 1
+    assert det.encoder_free_bias == pytest.approx(0.35 * heads)
+    codes, langs = [JAVA, long_code(30), PY], ["java", "python", "python"]
+    full = det.analyse(codes, langs)[1]
+
+    def no_encoder(*_: object) -> None:
+        raise AssertionError("the encoder ran")
+
+    det._forward = no_encoder  # type: ignore[method-assign]
+    fast = det.score(codes, langs)
+    np.testing.assert_allclose(fast, full, atol=1e-5)
+    assert np.ptp(fast) > 0.01  # the evidence still tells the files apart
+    logits, term = det.logit_parts(codes, langs)
+    np.testing.assert_allclose(logits - term, 0.35 * heads, atol=1e-12)
+    np.testing.assert_allclose(1 / (1 + np.exp(-logits)), fast, atol=1e-6)
+    from ml.train import logit_part_metrics
+
+    parts = logit_part_metrics(logits, term, np.array([0, 1, 1]))
+    assert parts["encoder_path"] == {"constant": pytest.approx(0.35 * heads)}
+    assert parts["evidence_term"]["roc_auc"] in (0.0, 0.5, 1.0)
+    assert det.score([], []).shape == (0,)
+    with pytest.raises(ValueError, match="empty"):
+        det.score(["  "], ["python"])
+    with pytest.raises(AssertionError, match="encoder ran"):
+        det.analyse(codes, langs)  # embeddings still need the encoder

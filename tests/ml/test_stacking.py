@@ -26,18 +26,26 @@ def test_stacking_slice_takes_whole_groups_seeded_and_within_its_share() -> None
         assert 60 <= sum(k in picked for k in two if k.startswith(src + ":")) <= 100
 
 
-def test_refit_head_mix_folds_the_fitted_mix_into_the_head(tmp_path) -> None:  # noqa: ANN001
+def tiny_head_inputs(root, seed: int):  # noqa: ANN001, ANN201
+    """A tiny model with file evidence, 200 random files' pooled/style/evidence inputs, and what its
+    encoder path says about them (its logit with the evidence at zero)."""
     from ml.evidence import PATHS
-    from ml.stacking import refit_head_mix
     from tests.ml.conftest import make_tiny_model
 
-    model = DualHeadCodeModel.from_pretrained(make_tiny_model(tmp_path, evidence=PATHS))
-    g = torch.Generator().manual_seed(0)
+    model = DualHeadCodeModel.from_pretrained(make_tiny_model(root, evidence=PATHS))
+    g = torch.Generator().manual_seed(seed)
     pooled = torch.randn(200, model.hidden_size, generator=g)
     style = torch.rand(200, model.config.n_style, generator=g)
     ev = torch.randn(200, 2, generator=g)
     with torch.no_grad():
         enc = model.classify(pooled, style, torch.zeros(200, 2)).numpy().astype(np.float64)
+    return model, g, pooled, style, ev, enc
+
+
+def test_refit_head_mix_folds_the_fitted_mix_into_the_head(tmp_path) -> None:  # noqa: ANN001
+    from ml.stacking import refit_head_mix
+
+    model, g, pooled, style, ev, enc = tiny_head_inputs(tmp_path, 0)
     labels = (ev[:, 1].numpy() + 0.3 * enc > 0).astype(int)
     mix = refit_head_mix(model, enc, ev.numpy().astype(np.float64), labels, np.ones(200))
     assert mix["encoder_weight"] > 0 and mix["evidence_weights"]["char_ngrams"] > 1.0
@@ -52,3 +60,33 @@ def test_refit_head_mix_folds_the_fitted_mix_into_the_head(tmp_path) -> None:  #
         a = model.classify(pooled, style, ev)
         b = model.classify(torch.randn(200, model.hidden_size, generator=g), style, ev)
     torch.testing.assert_close(a, b)
+
+
+def test_refit_head_mix_can_leave_the_encoder_path_out_of_the_ai_score(tmp_path) -> None:  # noqa: ANN001
+    """head_mix_encoder: false serves the evidence alone even where the encoder path would help."""
+    from ml.evidence import PATHS
+    from ml.stacking import refit_head_mix
+    from tests.ml.conftest import make_tiny_model
+
+    model, g, pooled, style, ev, enc = tiny_head_inputs(tmp_path, 1)
+    labels = (ev[:, 0].numpy() + enc / enc.std() > 0).astype(int)  # the encoder path carries half the signal
+    assert refit_head_mix(model, enc, ev.numpy().astype(np.float64), labels, np.ones(200))["encoder_weight"] > 0
+    model = DualHeadCodeModel.from_pretrained(make_tiny_model(tmp_path / "again", evidence=PATHS))
+    mix = refit_head_mix(model, enc, ev.numpy().astype(np.float64), labels, np.ones(200), use_encoder=False)
+    assert mix["encoder_weight"] == 0.0 and mix["evidence_weights"]["style_trees"] > 0
+    with torch.no_grad():
+        now = model.classify(pooled, style, ev).numpy()
+        other = model.classify(torch.randn(200, model.hidden_size, generator=g), style, ev).numpy()
+    w = np.array(list(mix["evidence_weights"].values()))
+    np.testing.assert_allclose(now, ev.numpy() @ w + mix["bias"], atol=1e-4)
+    np.testing.assert_allclose(now, other, atol=1e-6)  # what the encoder reads no longer moves the score
+
+
+def test_head_mix_encoder_off_needs_a_stacking_slice() -> None:
+    import pytest
+
+    from ml.config import ConfigError, TrainConfig
+
+    with pytest.raises(ConfigError, match="head_mix_encoder"):
+        TrainConfig(file_evidence=["style_trees"], stack_fraction=0.0, head_mix_encoder=False).validate()
+    TrainConfig(file_evidence=["style_trees"], stack_fraction=0.05, head_mix_encoder=False).validate()

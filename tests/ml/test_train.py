@@ -262,13 +262,14 @@ def test_cli_train_help_and_usage_errors(tmp_path, capsys) -> None:  # noqa: ANN
     assert "data file not found" in capsys.readouterr().err
 
 
-def test_stacking_slice_stays_out_of_encoder_training(tiny_setup, tmp_path) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("use_encoder", [True, False])
+def test_stacking_slice_stays_out_of_encoder_training(tiny_setup, tmp_path, use_encoder) -> None:  # noqa: ANN001
     from ml.evidence import PATHS
     from ml.stacking import group_key
 
     bb, data = tiny_setup
     cfg = tiny_cfg(bb, data, tmp_path, num_epochs=1, freeze_epochs=0, file_evidence=list(PATHS), evidence_folds=3,
-                   stack_fraction=0.4)
+                   stack_fraction=0.4, head_mix_encoder=use_encoder)
     trainer = Trainer(cfg)
     stack, train = trainer.data.stack, trainer.data.train
     assert stack and not {e.code for e in stack} & {e.code for e in train}
@@ -283,7 +284,18 @@ def test_stacking_slice_stays_out_of_encoder_training(tiny_setup, tmp_path) -> N
     lo, hi = hist["dev_tpr_at_1fpr_ci95"]
     assert 0.0 <= lo <= hi <= 1.0
     enc, term = hist["dev_encoder_path"], hist["dev_evidence_term"]
-    assert 0.0 <= enc["roc_auc"] <= 1.0 and 0.0 <= term["roc_auc"] <= 1.0
+    assert 0.0 <= term["roc_auc"] <= 1.0
+    if mix["encoder_weight"] > 0:
+        assert 0.0 <= enc["roc_auc"] <= 1.0
+    else:  # weight 0: the encoder path is one number for every file, and the card says so
+        assert set(enc) == {"constant"} and "weight 0 in the head mix" in card
+    assert mix["encoder_excluded"] is (not use_encoder)
+    if not use_encoder:
+        assert mix["encoder_weight"] == 0.0 and "left out of the AI score by the recipe" in card
+        from ml.inference import CodeDetectorInference
+
+        det = CodeDetectorInference(cfg.output_dir)
+        assert det.encoder_free_bias is not None  # served without an encoder pass
 
 
 def test_held_out_run_splits_the_served_logit_into_its_two_parts(tiny_setup, tmp_path) -> None:  # noqa: ANN001
