@@ -153,9 +153,14 @@ class CodeDetectorInference:
         # The head mix may give the encoder path weight 0 (TrainConfig.head_mix_encoder, or a fit that
         # found it pointing the wrong way): the AI score is then bias + w . evidence for every window,
         # and `score` computes it without running the encoder.
-        self.encoder_free_bias: float | None = (
-            saved_encoder_free_bias(self.model_dir) if self.evidence is not None else None
-        )
+        # Read once: the ONNX backend takes its evidence weights from here on every call.
+        self._saved_evidence_w: np.ndarray | None = None
+        self.encoder_free_bias: float | None = None
+        if self.evidence is not None:
+            heads = _saved_heads(self.model_dir)
+            self.encoder_free_bias = _encoder_free_bias(heads)
+            if "evidence_head.weight" in heads:
+                self._saved_evidence_w = heads["evidence_head.weight"].ravel()
         self._lock = threading.Lock()
         if backend == "torch":
             self._init_torch(device)
@@ -359,6 +364,8 @@ class CodeDetectorInference:
         head = getattr(getattr(self, "model", None), "evidence_head", None)
         if head is not None:
             return head.weight.detach().cpu().double().numpy().ravel()
+        if self._saved_evidence_w is not None:
+            return self._saved_evidence_w
         return saved_evidence_weights(self.model_dir)
 
     # --------------------------------------------------------------------------- public
@@ -416,11 +423,10 @@ def saved_evidence_weights(model_dir: str | Path) -> np.ndarray:
     return heads["evidence_head.weight"].ravel()
 
 
-def saved_encoder_free_bias(model_dir: str | Path) -> float | None:
+def _encoder_free_bias(heads: dict[str, np.ndarray]) -> float | None:
     """The constant the encoder path adds to the AI logit when the head mix gave it weight 0
     (the last layers of the classifier MLP, and of the style MLP if any, are all zero); None when
-    the encoder path moves the score."""
-    heads = _saved_heads(model_dir)
+    the encoder path moves the score. `heads`: `_saved_heads` of the model folder."""
     bias = 0.0
     for name in ("classifier", "style_head"):
         last = sorted((k for k in heads if k.startswith(name + ".") and k.endswith(".weight")),
