@@ -89,6 +89,7 @@ def load_model(settings: Settings, key: str | None = None) -> Any | None:
 
             try:
                 detector = get_detector(directory)
+                detector.load_encoder()  # jobs need embeddings: load (or fail) here, not mid-job
             except (InferenceError, OSError) as exc:
                 log.warning("model at %s not loaded (%s); analysing structurally", directory, exc)
                 detector = None

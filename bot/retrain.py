@@ -9,6 +9,9 @@ What one run does, and why:
 2. Trains on the base training data plus every labelled feedback example (bot.feedback), each
    repeated `feedback_repeat` times. Feedback is its own data source, so the sampler gives it
    a say even when it is a handful of files among thousands.
+   A parent whose AI score is its file evidence alone (the shipped recipe, `head_mix_encoder:
+   false`) is followed: the new version's evidence weights are refitted with the encoder path at
+   weight 0 (ml.stacking), so parent and child are judged on the same kind of score.
 3. Measures on a FIXED validation set that feedback never enters: the aigen dev file (or
    `retrain.validation`), split by content hash, stratified by label, into a calibration half
    (epoch selection and the risk thresholds) and an evaluation half that neither training nor
@@ -50,6 +53,8 @@ from ml.registry import PromotionDecision, PromotionPolicy, Registry, RegistryEr
 log = logging.getLogger("codeguard.retrain")
 
 LOCK_KEY = "codeguard:training:lock"
+# Share of training files held back to refit an evidence-only parent's weights (configs/default.yaml's).
+EVIDENCE_ONLY_STACK_FRACTION = 0.05
 
 
 class RetrainError(RuntimeError):
@@ -240,6 +245,13 @@ def retrain(
     except ModelLoadError as exc:
         raise RetrainError(f"current model {parent} cannot be loaded: {exc}") from None
     prev_epochs = _parent_epochs(parent_dir)
+    from ml.inference import saved_encoder_free
+
+    # A parent whose AI score is its file evidence alone (head_mix_encoder: false) is followed: the
+    # new version refits its evidence weights with the encoder path at weight 0, on a held-back
+    # slice, instead of learning an encoder path from the parent's zeroed layer. Its numbers are
+    # then compared with the parent's on the same kind of score.
+    evidence_only = bool(model.config.evidence) and saved_encoder_free(parent_dir)
     work = Path(tempfile.mkdtemp(prefix=".train-", dir=registry.root))
     try:
         cfg = dataclasses.replace(
@@ -251,6 +263,8 @@ def retrain(
             lora=model.config.lora,
             # The parent's classifier reads these; they are refitted on the new training files.
             file_evidence=list(model.config.evidence),
+            head_mix_encoder=base.head_mix_encoder and not evidence_only,
+            stack_fraction=base.stack_fraction or (EVIDENCE_ONLY_STACK_FRACTION if evidence_only else 0.0),
             output_dir=str(work / "model"),
             checkpoint_dir=str(work / "checkpoint"),
             resume="",
@@ -297,6 +311,7 @@ def retrain(
             "base_examples": base_count,
             "epochs": [prev_epochs + 1, prev_epochs + options.epochs],
             "best_epoch": result.get("best_epoch"),
+            "ai_score": "file evidence alone (as the parent)" if evidence_only else "encoder path + file evidence",
             "steps": trainer.global_step,
             "seconds": round(time.time() - t0, 1),
             "validation": {"file": str(val_path), "calibration": len(calib), "evaluation": len(evals),

@@ -23,16 +23,20 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from ml.artifacts import CONFIG_FILE, WEIGHTS_FILE
 from ml.blend import semantic_score
 from ml.calibration import load_thresholds, risk_level
 from ml.codetext import prepare
 from ml.evidence import EvidenceError, FileEvidence
 from ml.stylometry import FEATURE_NAMES, style_features
 from ml.windows import DEFAULT_AGGREGATION, Aggregation, aggregate_embeddings, aggregate_logits, build_windows
+
+if TYPE_CHECKING:
+    from ml.model import DualHeadCodeModel
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +63,7 @@ def default_model_dir() -> Path:
 
 
 def _read_config(model_dir: Path) -> dict[str, Any]:
-    path = model_dir / "config.json"
+    path = model_dir / CONFIG_FILE
     if not path.is_file():
         raise InferenceError(
             f"{model_dir} holds no trained model (no config.json); train one with `codeguard train` "
@@ -140,7 +144,6 @@ class CodeDetectorInference:
                 self.evidence = FileEvidence.load(self.model_dir, self.evidence_names)
             except EvidenceError as exc:
                 raise InferenceError(str(exc)) from exc
-        self.tokenizer = _load_tokenizer(self.model_dir, str(self.config.get("backbone", "")))
         thresholds = load_thresholds(self.model_dir)
         self.calibrated = thresholds is not None
         if thresholds is None:
@@ -162,6 +165,15 @@ class CodeDetectorInference:
             if "evidence_head.weight" in heads:
                 self._saved_evidence_w = heads["evidence_head.weight"].ravel()
         self._lock = threading.Lock()
+        # An encoder-free model's AI score needs neither the tokenizer nor the encoder (`score`): they
+        # load on first use (embeddings, similarity), which spares `codeguard detect` seconds of start.
+        # Any other model loads them now, so that a broken model fails at start, not at the first job.
+        self._load_lock = threading.Lock()
+        self._tokenizer: Any = None
+        self._model: DualHeadCodeModel | None = None
+        self._device_request = device
+        if self.encoder_free_bias is None:
+            self._tokenizer = _load_tokenizer(self.model_dir, str(self.config.get("backbone", "")))
         if backend == "torch":
             self._init_torch(device)
         elif backend == "onnx":
@@ -171,18 +183,50 @@ class CodeDetectorInference:
 
     # ---------------------------------------------------------------------------- backends
     def _init_torch(self, device: str | None) -> None:
+        if self.encoder_free_bias is None:
+            self._load_model()
+
+    def _load_model(self) -> DualHeadCodeModel:
         import torch
 
         from ml.model import DualHeadCodeModel, ModelLoadError
 
-        if device in (None, "auto"):
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        self.device: Any = torch.device(device)
-        try:
-            self.model = DualHeadCodeModel.from_pretrained(self.model_dir, map_location="cpu")
-        except ModelLoadError as exc:
-            raise InferenceError(str(exc)) from exc
-        self.model.to(self.device).eval()
+        with self._load_lock:
+            if self._model is None:
+                device = self._device_request
+                if device in (None, "auto"):
+                    device = "cuda" if torch.cuda.is_available() else "cpu"
+                self.device: Any = torch.device(device)
+                try:
+                    model = DualHeadCodeModel.from_pretrained(self.model_dir, map_location="cpu")
+                except ModelLoadError as exc:
+                    raise InferenceError(str(exc)) from exc
+                self._model = model.to(self.device).eval()
+            return self._model
+
+    def load_encoder(self) -> None:
+        """Load now what embeddings need (tokenizer, and the PyTorch model on that backend), where an
+        encoder-free model would wait for the first call: a worker should fail, or fall back, at
+        start rather than in a job."""
+        _ = self.tokenizer
+        if self.backend == "torch":
+            _ = self.model
+
+    @property
+    def model(self) -> DualHeadCodeModel:
+        """The PyTorch model (torch backend), loaded at start or, for an encoder-free one, on first use."""
+        if self.backend != "torch":
+            raise InferenceError(f"the {self.backend} backend has no PyTorch model")
+        return self._model if self._model is not None else self._load_model()
+
+    @property
+    def tokenizer(self) -> Any:
+        """The backbone's tokenizer, loaded at start or, for an encoder-free model, on first use."""
+        if self._tokenizer is None:
+            with self._load_lock:
+                if self._tokenizer is None:
+                    self._tokenizer = _load_tokenizer(self.model_dir, str(self.config.get("backbone", "")))
+        return self._tokenizer
 
     def _init_onnx(self, onnx_file: str | Path | None) -> None:
         import onnxruntime as ort
@@ -219,12 +263,13 @@ class CodeDetectorInference:
             return np.asarray(emb, dtype=np.float32), np.asarray(logits, dtype=np.float32).reshape(-1)
         import torch
 
+        model = self.model  # loads it (and sets self.device) on an encoder-free model's first pass
         with torch.inference_mode():
             t_ids = torch.from_numpy(ids).to(self.device)
             t_mask = torch.from_numpy(mask).to(self.device)
             t_style = torch.from_numpy(style).to(self.device) if style is not None else None
             t_ev = torch.from_numpy(evidence).to(self.device) if evidence is not None else None
-            emb, logits = self.model(t_ids, t_mask, style=t_style, evidence=t_ev)
+            emb, logits = model(t_ids, t_mask, style=t_style, evidence=t_ev)
             return emb.float().cpu().numpy(), logits.float().cpu().numpy().reshape(-1)
 
     # ------------------------------------------------------------------------------ core
@@ -360,8 +405,8 @@ class CodeDetectorInference:
 
     def evidence_weights(self) -> np.ndarray:
         """The head's weight per evidence path (config `evidence` order): the loaded model's for
-        PyTorch, the saved weights' for ONNX (whose graph does not expose them)."""
-        head = getattr(getattr(self, "model", None), "evidence_head", None)
+        PyTorch once loaded, else the saved weights (ONNX's graph does not expose them)."""
+        head = getattr(getattr(self, "_model", None), "evidence_head", None)
         if head is not None:
             return head.weight.detach().cpu().double().numpy().ravel()
         if self._saved_evidence_w is not None:
@@ -409,8 +454,6 @@ def _saved_heads(model_dir: str | Path) -> dict[str, np.ndarray]:
     """The saved head tensors (everything outside the backbone) of `model_dir`, as float64."""
     from safetensors import safe_open
 
-    from ml.model import WEIGHTS_FILE
-
     with safe_open(str(Path(model_dir) / WEIGHTS_FILE), framework="np") as fh:
         return {k: np.asarray(fh.get_tensor(k), dtype=np.float64) for k in fh.keys() if not k.startswith("backbone.")}
 
@@ -421,6 +464,13 @@ def saved_evidence_weights(model_dir: str | Path) -> np.ndarray:
     if "evidence_head.weight" not in heads:
         raise InferenceError(f"{model_dir} has no file-evidence weights")
     return heads["evidence_head.weight"].ravel()
+
+
+def saved_encoder_free(model_dir: str | Path) -> bool:
+    """Whether the AI score of the model in `model_dir` is its file evidence alone (the head mix gave
+    the encoder path weight 0): what a retrained version must keep to be judged by the same rule."""
+    heads = _saved_heads(model_dir)
+    return "evidence_head.weight" in heads and _encoder_free_bias(heads) is not None
 
 
 def _encoder_free_bias(heads: dict[str, np.ndarray]) -> float | None:

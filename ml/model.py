@@ -32,10 +32,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ml.artifacts import CONFIG_FILE, WEIGHTS_FILE
 from ml.config import LORA_LAYERS, LORA_TARGET_MODULES, PACKAGED_MINILM
 
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.safetensors"
 MODEL_TYPE = "codeguard-dual-head"
 
 

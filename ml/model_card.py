@@ -123,11 +123,14 @@ def write_model_card(
                 f"{_fmt(ev[f'{name}_dev_tpr_at_1fpr'])}" + (f" (out-of-fold on train: ROC-AUC {_fmt(oof)})" if oof else ""))
     mix = ev.get("head_mix") if ev else None
     if mix and "encoder_weight" in mix:
-        add(f"- Head mix, refitted on {mix['files']} training files (whole tasks) kept out of encoder training "
+        where = ("training files (whole tasks) kept out of encoder training" if mix.get("before")
+                 else "training files (no held-back slice had both classes; the encoder path is not in this fit)")
+        add(f"- Head mix, refitted on {mix['files']} {where} "
             f"({mix['human']} human; their evidence out of fold): encoder path x{_fmt(mix['encoder_weight'])}, "
             + ", ".join(f"`{k}` x{_fmt(v)}" for k, v in mix["evidence_weights"].items())
-            + f"; ROC-AUC on those files {_fmt(mix['before']['roc_auc'])} with the mix training learned, "
-            f"{_fmt(mix['after']['roc_auc'])} refitted"
+            + "; ROC-AUC on those files "
+            + (f"{_fmt(mix['before']['roc_auc'])} with the mix training learned, " if mix.get("before") else "")
+            + f"{_fmt(mix['after']['roc_auc'])} refitted"
             + (" (the encoder path was left out of the AI score by the recipe, `head_mix_encoder: false`; "
                "it still serves similarity)" if mix.get("encoder_excluded") else ""))
     if best:

@@ -215,25 +215,44 @@ def head_mix_on_slice(
     tokenizer: Any,
     log: Callable[[str], None] = print,
     use_encoder: bool = True,
+    fallback: Sequence[CodeExample] = (),
 ) -> dict[str, Any]:
     """Score the stacking slice with the saved model in `out` as served (windowed), refit its head
-    mix there (`refit_head_mix`) and save it back; returns what the model card reports."""
+    mix there (`refit_head_mix`) and save it back; returns what the model card reports.
+
+    `fallback` (training files with out-of-fold evidence) is used when the slice lacks a class and
+    the encoder is left out (`use_encoder` False): the AI score must then stay the evidence alone,
+    and the paths never saw those files' labels, so they can set the evidence weights. Why at all:
+    a small data set (a retraining config, a course's own files) may leave no usable slice, and
+    keeping the mix training learned would quietly put an encoder path back into the AI score.
+    """
     from ml.inference import CodeDetectorInference
 
     labels = np.array([e.label for e in rows])
+    scored = True
     if len(set(labels.tolist())) < 2:
-        log("Head mix: the stacking slice lacks one class; keeping the mix training learned")
-        return {"skipped": "one class only", "files": len(rows)}
-    log(f"Head mix: scoring the {len(rows)} held-back training files as served")
-    det = CodeDetectorInference(out, device=device, batch_size=batch_size)
-    logit, term = det.logit_parts([e.code for e in rows], [e.language for e in rows])
-    w = det.evidence_weights()
-    # What the encoder path added: the served logit minus the evidence term it was served with.
-    enc = logit - term
-    model = det.model.cpu()
+        if use_encoder or len({e.label for e in fallback}) < 2:
+            log("Head mix: the stacking slice lacks one class; keeping the mix training learned")
+            return {"skipped": "one class only", "files": len(rows)}
+        log(f"Head mix: the stacking slice ({len(rows)} files) lacks one class; fitting the evidence weights "
+            f"on the out-of-fold evidence of {len(fallback)} training files instead")
+        rows, scored = list(fallback), False
+        labels = np.array([e.label for e in rows])
     oof = np.array([e.evidence for e in rows], dtype=np.float64)
     weights = sampling_weights(rows, source_alpha) * len(rows)
-    before = {"roc_auc": safe_auc(labels, enc + oof @ w), "tpr_at_1fpr": tpr_at_fpr(enc + oof @ w, labels, 0.01)}
+    before: dict[str, float] | None = None
+    if scored:
+        log(f"Head mix: scoring the {len(rows)} held-back training files as served")
+        det = CodeDetectorInference(out, device=device, batch_size=batch_size)
+        logit, term = det.logit_parts([e.code for e in rows], [e.language for e in rows])
+        w = det.evidence_weights()
+        # What the encoder path added: the served logit minus the evidence term it was served with.
+        enc = logit - term
+        model = det.model.cpu()
+        before = {"roc_auc": safe_auc(labels, enc + oof @ w), "tpr_at_1fpr": tpr_at_fpr(enc + oof @ w, labels, 0.01)}
+    else:
+        model = DualHeadCodeModel.from_pretrained(out, map_location="cpu")
+        enc = np.zeros(len(rows))  # not used at weight 0; the encoder never scores these files
     mix = refit_head_mix(model, enc, oof, labels, weights, use_encoder=use_encoder)
     model.save_pretrained(out, tokenizer=tokenizer)
     w2 = np.array(list(mix["evidence_weights"].values()))
@@ -241,12 +260,14 @@ def head_mix_on_slice(
     report = {
         "files": len(rows),
         "human": int((labels == 0).sum()),
+        "rows": "held-back slice" if scored else "training files (out-of-fold evidence)",
         **mix,
         "encoder_excluded": not use_encoder,
         "before": before,
         "after": {"roc_auc": safe_auc(labels, after_s), "tpr_at_1fpr": tpr_at_fpr(after_s, labels, 0.01)},
     }
-    log(f"Head mix on {len(rows)} held-back training files: encoder path x{mix['encoder_weight']:.3f}, "
+    log(f"Head mix on {len(rows)} {report['rows']}: encoder path x{mix['encoder_weight']:.3f}, "
         f"evidence {({k: round(v, 3) for k, v in mix['evidence_weights'].items()})}; ROC-AUC there "
-        f"{before['roc_auc']:.4f} -> {report['after']['roc_auc']:.4f}")
+        + (f"{before['roc_auc']:.4f} -> " if before else "")
+        + f"{report['after']['roc_auc']:.4f}")
     return report

@@ -544,6 +544,7 @@ class Trainer:
         return head_mix_on_slice(
             Path(self.cfg.output_dir), self.data.stack, self.cfg.source_alpha, str(self.device),
             self.cfg.eval_batch_size, self.tokenizer, log, use_encoder=self.cfg.head_mix_encoder,
+            fallback=self.data.train,
         )
 
     def served_dev_metrics(self) -> dict[str, Any]:
@@ -782,7 +783,8 @@ class Trainer:
             "best_val_roc_auc": self.best_auc,
             "wall_seconds": round(wall, 1),
         }
-        if self.is_main and self.best_epoch > 0 and self.data.stack:
+        # An evidence-only AI score is refitted even where no slice was drawn (a small data set).
+        if self.is_main and self.best_epoch > 0 and (self.data.stack or not self.cfg.head_mix_encoder):
             self.evidence_report["head_mix"] = self.fit_head_mix()
         if self.is_main and self.best_epoch > 0:
             metrics = self.served_dev_metrics()

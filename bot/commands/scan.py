@@ -179,7 +179,9 @@ def _detector(args: argparse.Namespace, stderr: Console) -> Any | None:
         stderr.print(f"[dim]no trained model at {directory}: structural similarity only[/dim]")
         return None
     try:
-        return get_detector(directory)
+        det = get_detector(directory)
+        det.load_encoder()  # the semantic score needs embeddings: fail (or fall back) here, not mid-scan
+        return det
     except InferenceError as exc:
         if explicit:
             raise UsageError(f"--model {args.model}: {exc}") from None

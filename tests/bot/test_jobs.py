@@ -40,6 +40,28 @@ def test_model_switch(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert jobs.load_model(Settings(model=str(tmp_path / "absent"))) is None
 
 
+def test_a_broken_encoder_degrades_at_load_even_where_the_ai_score_needs_none(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An encoder-free model scores without its encoder, but jobs need embeddings: a backbone that
+    cannot load must show at load (structural analysis, a warning), not fail each job."""
+    import shutil
+
+    from ml.evidence import PATHS
+    from ml.inference import CodeDetectorInference, clear_cache
+    from tests.ml.conftest import make_tiny_model, zero_encoder_path
+
+    d = make_tiny_model(tmp_path, evidence=PATHS)
+    zero_encoder_path(d, 0.0)
+    shutil.rmtree(tmp_path / "tiny-backbone")  # the saved model's base encoder is gone
+    assert CodeDetectorInference(d).score([CODE], ["python"]).shape == (1,)  # the AI score alone still works
+    jobs._model.clear()
+    clear_cache()
+    try:
+        assert jobs.load_model(Settings(model=str(d))) is None
+    finally:
+        jobs._model.clear()
+        clear_cache()
+
+
 def test_run_analysis_keeps_only_the_target_with_relative_paths() -> None:
     target = Submission("org/r#2", [SourceFile("src/f.py", "python", "# mine\n" + CODE)])
     other = Submission("org/r#1", [SourceFile("f.py", "python", CODE)])

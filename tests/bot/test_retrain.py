@@ -132,3 +132,35 @@ def test_worker_model_follows_promotion_and_rollback(setup: tuple[Path, Path], t
     assert jobs.load_model(settings).model_version == "v0001"
     assert len(jobs._model) <= 2
     jobs._model.clear()
+
+
+def test_retrain_keeps_an_evidence_only_parent_evidence_only(setup: tuple[Path, Path], tmp_path: Path) -> None:
+    """The shipped recipe's AI score is the file evidence alone; a retrained version must not
+    relearn an encoder path from the parent's zeroed layer (it would be judged on another score)."""
+    from ml.evidence import PATHS
+    from ml.inference import CodeDetectorInference, saved_encoder_free
+    from tests.ml.conftest import make_tiny_model, zero_encoder_path
+
+    data, _ = setup
+    parent = make_tiny_model(tmp_path / "parent", max_length=32, seed=3, evidence=PATHS)
+    zero_encoder_path(parent, 0.0)
+    assert saved_encoder_free(parent)
+    reg = Registry(tmp_path / "registry")
+    fb = [_fb(human_code(i), "java", "human") for i in range(300, 304)]
+    fb += [_fb(ai_code(i), "python", "ai") for i in range(301, 305)]
+    opts = load_options(str(write_config(tmp_path / "c.yaml", data, retrain={"epochs": 1})))
+    assert opts.train.head_mix_encoder and opts.train.stack_fraction == 0  # the defaults would relearn it
+    out = retrain(opts, reg, fb, who="teacher", fallback_model=parent)
+    vdir = reg.path(out.version)
+    assert saved_encoder_free(vdir), "the retrained head gives the encoder path a weight again"
+    assert out.training["ai_score"].startswith("file evidence alone")
+    hist = json.loads((vdir / "training_history.json").read_text())
+    mix = hist["file_evidence"]["head_mix"]
+    assert mix["encoder_excluded"] and mix["encoder_weight"] == 0.0
+    # The evidence weights were refitted (not the parent's), and they still tell the files apart.
+    det = CodeDetectorInference(vdir)
+    assert det.encoder_free_bias is not None
+    codes = [human_code(i) for i in range(500, 504)] + [ai_code(i) for i in range(501, 505)]
+    scores = det.score(codes, ["java"] * 4 + ["python"] * 4)
+    assert scores[4:].min() > scores[:4].max()
+    assert "Head mix, refitted on" in (vdir / "README.md").read_text()

@@ -89,6 +89,23 @@ def make_tiny_model(
     return out
 
 
+def zero_encoder_path(model_dir: Path, bias: float) -> int:
+    """Give the saved model's encoder path weight 0 in the AI score, as a head-mix refit with
+    `head_mix_encoder: false` does (last layers zero, each bias `bias`); returns how many layers."""
+    import torch
+
+    from ml.model import DualHeadCodeModel
+
+    model = DualHeadCodeModel.from_pretrained(model_dir)
+    heads = [h for h in (model.classifier, model.style_head) if h is not None]
+    with torch.no_grad():
+        for head in heads:
+            head[-1].weight.zero_()
+            head[-1].bias.fill_(bias)
+    model.save_pretrained(model_dir)  # the tokenizer files stay where they are
+    return len(heads)
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_tiny_model(tmp_path_factory.mktemp("tiny"))

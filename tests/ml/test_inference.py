@@ -178,26 +178,23 @@ def test_logit_parts_without_file_evidence_is_all_encoder(tiny_model_dir: Path) 
 def test_an_encoder_free_head_scores_without_the_encoder(tmp_path: Path) -> None:
     """A head mix that gave the encoder path weight 0 serves bias + w . evidence: `score` skips the
     encoder pass and gives what the full pass gives."""
-    import torch
-
     from ml.evidence import PATHS
-    from ml.model import DualHeadCodeModel
-    from tests.ml.conftest import make_tiny_model
+    from ml.inference import saved_encoder_free
+    from tests.ml.conftest import make_tiny_model, zero_encoder_path
 
     d = make_tiny_model(tmp_path, evidence=PATHS)
     assert CodeDetectorInference(d).encoder_free_bias is None  # a trained-looking head reads the encoder
-    model = DualHeadCodeModel.from_pretrained(d)
-    with torch.no_grad():
-        for head in (model.classifier, model.style_head):
-            if head is not None:
-                head[-1].weight.zero_()
-                head[-1].bias.fill_(0.35)
-    model.save_pretrained(d)
+    assert not saved_encoder_free(d)
+    heads = zero_encoder_path(d, 0.35)
+    assert saved_encoder_free(d)
     det = CodeDetectorInference(d)
-    heads = 2 if model.style_head is not None else 1
     assert det.encoder_free_bias == pytest.approx(0.35 * heads)
     codes, langs = [JAVA, long_code(30), PY], ["java", "python", "python"]
+    lazy = det.score(codes, langs)
+    assert det._model is None and det._tokenizer is None  # neither loaded for the AI score
     full = det.analyse(codes, langs)[1]
+    assert det._model is not None and det._tokenizer is not None  # embeddings load them on first use
+    np.testing.assert_allclose(lazy, full, atol=1e-5)
 
     def no_encoder(*_: object) -> None:
         raise AssertionError("the encoder ran")

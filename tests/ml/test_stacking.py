@@ -90,3 +90,36 @@ def test_head_mix_encoder_off_needs_a_stacking_slice() -> None:
     with pytest.raises(ConfigError, match="head_mix_encoder"):
         TrainConfig(file_evidence=["style_trees"], stack_fraction=0.0, head_mix_encoder=False).validate()
     TrainConfig(file_evidence=["style_trees"], stack_fraction=0.05, head_mix_encoder=False).validate()
+
+
+def test_head_mix_on_a_one_class_slice_falls_back_only_for_an_evidence_only_score(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """A small data set may leave no usable slice: an evidence-only score is then fitted on the
+    training files' out-of-fold evidence (no encoder pass); a mixed one keeps what training learned."""
+    from ml.data import CodeExample
+    from ml.evidence import PATHS
+    from ml.inference import CodeDetectorInference, saved_encoder_free
+    from ml.model import load_tokenizer
+    from ml.stacking import head_mix_on_slice
+    from tests.ml.conftest import make_tiny_model, tiny_evidence_rows
+
+    d = make_tiny_model(tmp_path, evidence=PATHS)
+    codes, langs, labels, groups = tiny_evidence_rows()
+    rng = np.random.default_rng(0)
+    # Out-of-fold-like evidence: the style column tells the classes apart, the n-gram column is noise.
+    rows = [CodeExample(c, lang, y, "src", g, evidence=(3.0 * (2 * y - 1) + rng.normal(), rng.normal()))
+            for c, lang, y, g in zip(codes, langs, labels, groups, strict=True)]
+    one_class = [r for r in rows if r.label == 1][:3]
+    tok = load_tokenizer(str(d))
+    weights_before = (d / "model.safetensors").read_bytes()
+    kept = head_mix_on_slice(d, one_class, 1.0, "cpu", 8, tok, lambda _: None, use_encoder=True, fallback=rows)
+    assert kept["skipped"] == "one class only" and (d / "model.safetensors").read_bytes() == weights_before
+    assert head_mix_on_slice(d, one_class, 1.0, "cpu", 8, tok, lambda _: None, use_encoder=False)["skipped"]
+
+    def no_encoder(*_: object) -> None:
+        raise AssertionError("the encoder ran")
+
+    monkeypatch.setattr(CodeDetectorInference, "_forward", no_encoder)
+    mix = head_mix_on_slice(d, one_class, 1.0, "cpu", 8, tok, lambda _: None, use_encoder=False, fallback=rows)
+    assert mix["files"] == len(rows) and mix["rows"].startswith("training files") and mix["before"] is None
+    assert mix["encoder_weight"] == 0.0 and mix["evidence_weights"]["style_trees"] > 0.5
+    assert mix["after"]["roc_auc"] > 0.95 and saved_encoder_free(d)
