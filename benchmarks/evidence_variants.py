@@ -22,6 +22,9 @@ Variants (comma-separated in --variants):
   token-lm             `shipped` plus a third stacked column: the mean per-token log-likelihood ratio
                        of an AI-code over a human-code token trigram model (benchmarks/token_lm.py),
                        out of fold over the same group folds
+  word-ngrams          `shipped` plus a third stacked column: TF-IDF logistic regression over word
+                       1-3-grams of the text as written, identifiers and comment words kept
+                       (benchmarks/word_ngrams.py), out of fold over the same group folds
   compact-spacing      every file (training, dev, left-out) read through `ml.augment.compact_spacing`:
                        the readers no longer see in-line spacing (`if (a + b) {` = `if(a+b){`), the
                        habit of auto-formatters that put some humans beside the generators
@@ -49,7 +52,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks.report import publish
-from benchmarks.token_lm import TokenLMEvidence, lm_tokens, out_of_fold
+from benchmarks.token_lm import TokenLMEvidence, lm_tokens
+from benchmarks.word_ngrams import WordNgramEvidence, word_counts
 from ml.augment import compact_spacing
 from ml.calibration import rates_at_threshold, safe_auc, target_intervals, threshold_at_fpr, tpr_at_fpr
 from ml.data import CodeExample, sampling_weights
@@ -66,12 +70,49 @@ from ml.stacking import group_key
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTION = "File-evidence variants (aigen dev)"
-DEFAULT_VARIANTS = "shipped,source-alpha=0.5,source-alpha=0.25,lang-offset,no-rosetta-humans,token-lm,compact-spacing"
+DEFAULT_VARIANTS = (
+    "shipped,source-alpha=0.5,source-alpha=0.25,lang-offset,no-rosetta-humans,token-lm,word-ngrams,compact-spacing"
+)
 ROSETTA_HUMAN = "rosetta-human"  # the source name ml.data.rosetta_human_examples gives its rows
 OFFSET_QUANTILE = 0.99
 OFFSET_MIN_HUMANS = 20
 LOSO_MIN_HUMANS = 20  # a left-out source's own TPR@1% needs this many humans to mean anything
 TOKEN_LM = "token_lm"
+WORD_NGRAMS = "word_ngrams"
+Scorer = Callable[[Any], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A stacked column beyond the shipped paths: what it reads from each file (once, sliced by
+    row afterwards) and how it is fitted on those inputs and 0/1 labels."""
+
+    name: str
+    read: Callable[[list[CodeExample]], Any]
+    fit: Callable[[Any, np.ndarray], Scorer]
+
+
+COLUMNS = {
+    TOKEN_LM: Column(TOKEN_LM, lambda rows: [lm_tokens(e.code) for e in rows],
+                     lambda x, y: TokenLMEvidence(x, y).scores),
+    WORD_NGRAMS: Column(WORD_NGRAMS, lambda rows: word_counts([e.code for e in rows]),
+                        lambda x, y: WordNgramEvidence(x, y).scores),
+}
+
+
+def take(inputs: Any, idx: np.ndarray) -> Any:
+    """Rows `idx` of a column's inputs: a sparse matrix or a list."""
+    return inputs[idx] if hasattr(inputs, "tocsr") else [inputs[i] for i in idx]
+
+
+def column_out_of_fold(column: Column, inputs: Any, labels: np.ndarray, parts: Sequence[np.ndarray]) -> np.ndarray:
+    """Each file's score from the column fitted on the other parts (as `ml.evidence.fit_evidence`)."""
+    out = np.zeros(len(labels), dtype=np.float32)
+    every = np.arange(len(labels))
+    for held in parts:
+        rest = np.setdiff1d(every, held)
+        out[held] = column.fit(take(inputs, rest), labels[rest])(take(inputs, held))
+    return out
 
 
 @dataclass(frozen=True)
@@ -82,7 +123,7 @@ class Variant:
     source_alpha: float = 1.0
     lang_offset: bool = False
     drop_rosetta_humans: bool = False
-    token_lm: bool = False
+    columns: tuple[str, ...] = ()  # extra stacked columns (keys of COLUMNS)
     compact_spacing: bool = False
 
     @property
@@ -99,8 +140,8 @@ def parse_variant(spec: str) -> Variant:
         return Variant(spec, lang_offset=True)
     if spec == "no-rosetta-humans":
         return Variant(spec, drop_rosetta_humans=True)
-    if spec == "token-lm":
-        return Variant(spec, token_lm=True)
+    if spec in ("token-lm", "word-ngrams"):
+        return Variant(spec, columns=(spec.replace("-", "_"),))
     if spec == "compact-spacing":
         return Variant(spec, compact_spacing=True)
     if spec.startswith("source-alpha="):
@@ -113,7 +154,7 @@ def parse_variant(spec: str) -> Variant:
         return Variant(spec, source_alpha=alpha)
     raise ValueError(
         f"unknown variant {spec!r}; known: shipped, source-alpha=A, lang-offset, no-rosetta-humans, token-lm,"
-        " compact-spacing"
+        " word-ngrams, compact-spacing"
     )
 
 
@@ -155,27 +196,26 @@ def dev_metrics(scores: np.ndarray, labels: np.ndarray, groups: Sequence[str]) -
 
 @dataclass(frozen=True)
 class Split:
-    """Files and what the paths read from them, computed once and sliced by row."""
+    """Files and what the paths (and the extra columns asked for) read from them, computed once and
+    sliced by row."""
 
     rows: list[CodeExample]
     inputs: EvidenceInputs
-    tokens: list[list[str]]  # benchmarks.token_lm.lm_tokens per file; empty when no variant reads them
+    extra: dict[str, Any]  # column name -> its inputs per file (only the columns some variant reads)
 
     @classmethod
-    def of(cls, rows: Sequence[CodeExample], with_tokens: bool) -> Split:
+    def of(cls, rows: Sequence[CodeExample], columns: Sequence[str] = ()) -> Split:
         rows = list(rows)
         inputs = EvidenceInputs.of([e.code for e in rows], [e.language for e in rows], PATHS)
-        return cls(rows, inputs, [lm_tokens(e.code) for e in rows] if with_tokens else [])
+        return cls(rows, inputs, {c: COLUMNS[c].read(rows) for c in columns})
 
     def compacted(self) -> Split:
         """The same files read through `ml.augment.compact_spacing` (for `compact-spacing`)."""
         rows = [replace(e, code=compact_spacing(e.code, e.language)) for e in self.rows]
-        return Split.of(rows, with_tokens=bool(self.tokens))
+        return Split.of(rows, list(self.extra))
 
     def take(self, idx: np.ndarray) -> Split:
-        return Split(
-            [self.rows[i] for i in idx], self.inputs.rows(idx), [self.tokens[i] for i in idx] if self.tokens else []
-        )
+        return Split([self.rows[i] for i in idx], self.inputs.rows(idx), {k: take(v, idx) for k, v in self.extra.items()})
 
     @property
     def labels(self) -> np.ndarray:
@@ -189,26 +229,28 @@ class Split:
 @dataclass(frozen=True)
 class Fit:
     """The evidence fitted for a variant: its training rows (indices into the training split) and
-    weights, the paths (plus the token LMs for `token-lm`), out-of-fold values and the mix."""
+    weights, the paths (plus its extra columns' scorers), out-of-fold values and the mix."""
 
     index: np.ndarray
     weights: np.ndarray | None
     evidence: FileEvidence
-    lm: TokenLMEvidence | None
+    extras: tuple[tuple[str, Scorer], ...]
     oof: np.ndarray
     mix: np.ndarray
     seconds: float
 
     @property
     def columns(self) -> list[str]:
-        return [*PATHS, *([TOKEN_LM] if self.lm is not None else [])]
+        return [*PATHS, *(name for name, _ in self.extras)]
 
 
-def evidence_scores(evidence: FileEvidence, lm: TokenLMEvidence | None, mix: np.ndarray, split: Split) -> np.ndarray:
-    """The mixed evidence of a split's files: path log-odds (and the token-LM column), weighted."""
+def evidence_scores(
+    evidence: FileEvidence, extras: Sequence[tuple[str, Scorer]], mix: np.ndarray, split: Split
+) -> np.ndarray:
+    """The mixed evidence of a split's files: path log-odds (and the extra columns), weighted."""
     m = evidence.matrix_of(split.inputs)
-    if lm is not None:
-        m = np.c_[m, lm.scores(split.tokens)]
+    for name, score in extras:
+        m = np.c_[m, score(split.extra[name])]
     return np.asarray(m @ mix)
 
 
@@ -224,24 +266,24 @@ def fit_paths_of(variant: Variant, train: Split, *, folds: int, seed: int) -> Fi
         part.inputs, labels, [group_key(e) for e in part.rows], PATHS,
         folds=folds, seed=seed, sample_weight=weights, log=lambda _: None,
     )
-    return Fit(index, weights, evidence, None, oof, stacking_weights(oof, labels, weights), time.time() - t0)
+    return Fit(index, weights, evidence, (), oof, stacking_weights(oof, labels, weights), time.time() - t0)
 
 
-def with_token_lm(base: Fit, train: Split, *, folds: int, seed: int) -> Fit:
-    """`base` plus the token-LM column: out of fold over the same group folds, then on all rows."""
+def with_columns(base: Fit, names: Sequence[str], train: Split, *, folds: int, seed: int) -> Fit:
+    """`base` plus extra columns: each out of fold over the same group folds, then on all rows."""
     t0 = time.time()
     part = train.take(base.index)
     labels = part.labels
     parts = group_folds([group_key(e) for e in part.rows], folds, seed)
-    oof = np.c_[base.oof, out_of_fold(part.tokens, labels, parts)]
-    lm = TokenLMEvidence(part.tokens, labels)
+    oof = np.c_[base.oof, *(column_out_of_fold(COLUMNS[n], part.extra[n], labels, parts) for n in names)]
+    extras = tuple((n, COLUMNS[n].fit(part.extra[n], labels)) for n in names)
     mix = stacking_weights(oof, labels, base.weights)
-    return Fit(base.index, base.weights, base.evidence, lm, oof, mix, base.seconds + time.time() - t0)
+    return Fit(base.index, base.weights, base.evidence, extras, oof, mix, base.seconds + time.time() - t0)
 
 
 def score_variant(variant: Variant, fit: Fit, train: Split, dev: Split) -> dict[str, Any]:
     """The variant's dev numbers from its fit (lang-offset only post-processes `shipped`'s)."""
-    scores = evidence_scores(fit.evidence, fit.lm, fit.mix, dev)
+    scores = evidence_scores(fit.evidence, fit.extras, fit.mix, dev)
     if variant.lang_offset:
         part = train.take(fit.index)
         offsets = language_offsets(fit.oof @ fit.mix, part.labels, [e.language for e in part.rows])
@@ -264,7 +306,7 @@ def loso_sources(train: Split, dev: Split) -> list[str]:
 
 
 def loso_variant(fit: Fit, train: Split, dev: Split, *, seed: int) -> list[dict[str, Any]]:
-    """Each source left out: the variant's paths (and token LMs) refitted on its training rows from
+    """Each source left out: the variant's paths (and extra columns) refitted on its training rows from
     the other sources, mixed with its in-distribution weights (the mix is not refitted); `high` set
     at 1% FPR on the other sources' dev humans; rates on all of the source's train and dev files --
     what a deployed threshold does on a source nobody trained or calibrated on."""
@@ -274,12 +316,12 @@ def loso_variant(fit: Fit, train: Split, dev: Split, *, seed: int) -> list[dict[
         rest = train.take(fit.index[keep])
         w = fit.weights[keep] if fit.weights is not None else None
         evidence = fit_paths(rest.inputs, rest.labels, PATHS, seed=seed, sample_weight=w)
-        lm = TokenLMEvidence(rest.tokens, rest.labels) if fit.lm is not None else None
+        extras = tuple((n, COLUMNS[n].fit(rest.extra[n], rest.labels)) for n, _ in fit.extras)
         test_tr, test_dev = train.take(np.flatnonzero(train.sources == src)), dev.take(np.flatnonzero(dev.sources == src))
         cal = dev.take(np.flatnonzero(dev.sources != src))
-        scores = np.concatenate([evidence_scores(evidence, lm, fit.mix, s) for s in (test_tr, test_dev)])
+        scores = np.concatenate([evidence_scores(evidence, extras, fit.mix, s) for s in (test_tr, test_dev)])
         labels = np.concatenate([test_tr.labels, test_dev.labels])
-        cal_scores = evidence_scores(evidence, lm, fit.mix, cal)
+        cal_scores = evidence_scores(evidence, extras, fit.mix, cal)
         fpr, tpr = rates_at_threshold(scores, labels, threshold_at_fpr(cal_scores[cal.labels == 0], 0.01))
         humans = int((labels == 0).sum())
         out.append({
@@ -303,7 +345,7 @@ def run_variants(
     """Each variant's dev numbers (and with `loso`, its leave-one-source-out rows); variants that
     train alike share one fit and one set of source-left-out fits."""
     bases: dict[tuple[float, bool, bool], Fit] = {}
-    held: dict[tuple[tuple[float, bool, bool], bool], list[dict[str, Any]]] = {}
+    held: dict[tuple[tuple[float, bool, bool], tuple[str, ...]], list[dict[str, Any]]] = {}
     views = {False: (train, dev)}
     out = []
     for v in variants:
@@ -312,10 +354,10 @@ def run_variants(
         tr, dv = views[v.compact_spacing]
         if v.fit_key not in bases:
             bases[v.fit_key] = fit_paths_of(v, tr, folds=folds, seed=seed)
-        fit = with_token_lm(bases[v.fit_key], tr, folds=folds, seed=seed) if v.token_lm else bases[v.fit_key]
+        fit = with_columns(bases[v.fit_key], v.columns, tr, folds=folds, seed=seed) if v.columns else bases[v.fit_key]
         r = score_variant(v, fit, tr, dv)
         if loso and not v.lang_offset:  # offsets come from in-distribution scores: not measured there
-            key = (v.fit_key, v.token_lm)
+            key = (v.fit_key, v.columns)
             if key not in held:
                 held[key] = loso_variant(fit, tr, dv, seed=seed)
             r["loso"] = held[key]
@@ -387,8 +429,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = load_yaml(args.config)
     data = TrainingData(cfg)
     t0 = time.time()
-    tokens = any(v.token_lm for v in variants)  # only the token-lm variant reads them
-    train, dev = Split.of(data.train, tokens), Split.of(data.dev_full, tokens)
+    columns = list(dict.fromkeys(c for v in variants for c in v.columns))  # read only what some variant needs
+    train, dev = Split.of(data.train, columns), Split.of(data.dev_full, columns)
     print(f"features of {len(train.rows)} training and {len(dev.rows)} dev files: {time.time() - t0:.0f}s",
           file=sys.stderr, flush=True)
     results = run_variants(

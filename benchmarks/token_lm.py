@@ -95,15 +95,3 @@ class TokenLMEvidence:
                 out[i] = float(np.mean(self.ai.log_probs(s) - self.human.log_probs(s)))
         return out
 
-
-def out_of_fold(
-    sequences: Sequence[Sequence[str]], labels: np.ndarray, parts: Sequence[np.ndarray]
-) -> np.ndarray:
-    """Each file's score from the pair fitted on the other parts (as `ml.evidence.fit_evidence`)."""
-    out = np.zeros(len(sequences), dtype=np.float32)
-    every = np.arange(len(sequences))
-    for held in parts:
-        rest = np.setdiff1d(every, held)
-        lm = TokenLMEvidence([sequences[i] for i in rest], labels[rest])
-        out[held] = lm.scores([sequences[i] for i in held])
-    return out

@@ -7,17 +7,22 @@ import numpy as np
 import pytest
 
 from benchmarks.evidence_variants import (
+    COLUMNS,
     ROSETTA_HUMAN,
     Split,
     Variant,
     apply_offsets,
+    column_out_of_fold,
     language_offsets,
     parse_variant,
     render,
     run_variants,
 )
 from ml.data import CodeExample
+from ml.evidence import group_folds
 from tests.ml.conftest import tiny_evidence_rows
+
+EXTRA = ("token_lm", "word_ngrams")
 
 
 def test_variants_parse_and_bad_ones_are_named() -> None:
@@ -25,7 +30,8 @@ def test_variants_parse_and_bad_ones_are_named() -> None:
     assert parse_variant(" source-alpha=0.25 ").source_alpha == 0.25
     assert parse_variant("lang-offset").lang_offset
     assert parse_variant("no-rosetta-humans").drop_rosetta_humans
-    assert parse_variant("token-lm").token_lm
+    assert parse_variant("token-lm").columns == ("token_lm",)
+    assert parse_variant("word-ngrams").columns == ("word_ngrams",)
     assert parse_variant("compact-spacing").compact_spacing
     for bad in ("source-alpha=2", "source-alpha=x", "bigger-trees"):
         with pytest.raises(ValueError, match="source-alpha|unknown"):
@@ -55,17 +61,20 @@ def rows() -> list[CodeExample]:
 
 
 def test_each_variant_runs_and_reports_what_it_trained_on() -> None:
-    specs = ["shipped", "source-alpha=0.5", "lang-offset", "no-rosetta-humans", "token-lm", "compact-spacing"]
-    train = Split.of(rows(), with_tokens=True)
-    dev = Split.of(rows()[:60], with_tokens=True)
+    specs = ["shipped", "source-alpha=0.5", "lang-offset", "no-rosetta-humans", "token-lm", "word-ngrams",
+             "compact-spacing"]
+    train = Split.of(rows(), EXTRA)
+    dev = Split.of(rows()[:60], EXTRA)
     results = run_variants([parse_variant(s) for s in specs], train, dev, folds=2, seed=0)
     by = {r["variant"]: r for r in results}
-    assert [by[s]["train_files"] for s in specs] == [70, 70, 70, 60, 70, 70]
+    assert [by[s]["train_files"] for s in specs] == [70, 70, 70, 60, 70, 70, 70]
     assert by["lang-offset"]["weights"] == by["shipped"]["weights"]  # one fit, post-processed
     assert by["source-alpha=0.5"]["weights"] != by["shipped"]["weights"]  # src-a and src-b differ in size
     assert list(by["token-lm"]["weights"]) == ["style_trees", "char_ngrams", "token_lm"]
     assert by["compact-spacing"]["weights"] != by["shipped"]["weights"]  # its own fit, on other text
     assert by["token-lm"]["weights"]["token_lm"] > 0  # the AI model reads the AI style as more likely
+    assert list(by["word-ngrams"]["weights"]) == ["style_trees", "char_ngrams", "word_ngrams"]
+    assert by["word-ngrams"]["weights"]["word_ngrams"] != 0.0
     text = "\n".join(render(results, "python -m benchmarks.evidence_variants", "today"))
     for r in results:
         assert r["roc_auc"] == pytest.approx(1.0)  # the two synthetic styles differ in every n-gram
@@ -77,13 +86,13 @@ def test_each_variant_runs_and_reports_what_it_trained_on() -> None:
 
 def test_loso_leaves_each_source_out_and_skips_lang_offset() -> None:
     data = rows()
-    train = Split.of(data, with_tokens=True)
-    dev = Split.of(data[:60], with_tokens=True)
-    specs = ["shipped", "lang-offset", "token-lm"]
+    train = Split.of(data, EXTRA)
+    dev = Split.of(data[:60], EXTRA)
+    specs = ["shipped", "lang-offset", "token-lm", "word-ngrams"]
     results = run_variants([parse_variant(s) for s in specs], train, dev, folds=2, seed=0, loso=True)
     by = {r["variant"]: r for r in results}
     assert "loso" not in by["lang-offset"]
-    for spec in ("shipped", "token-lm"):
+    for spec in ("shipped", "token-lm", "word-ngrams"):
         held = by[spec]["loso"]
         assert [h["source"] for h in held] == ["src-a", "src-b"]  # Rosetta humans are no source
         assert [(h["humans"], h["ai"]) for h in held] == [(40, 40), (20, 20)]  # train and dev rows
@@ -94,9 +103,19 @@ def test_loso_leaves_each_source_out_and_skips_lang_offset() -> None:
     assert "Leave one source out" in text and "| src-a AUC / FPR | src-b AUC / FPR |" in text
 
 
-def test_loso_and_compact_spacing_need_no_lm_tokens() -> None:
+def test_loso_and_compact_spacing_need_no_extra_inputs() -> None:
     data = rows()
-    train, dev = Split.of(data, with_tokens=False), Split.of(data[:60], with_tokens=False)
+    train, dev = Split.of(data), Split.of(data[:60])
     results = run_variants([parse_variant("shipped"), parse_variant("compact-spacing")], train, dev,
                            folds=2, seed=0, loso=True)
     assert [len(r["loso"]) for r in results] == [2, 2]
+
+
+@pytest.mark.parametrize("name", EXTRA)
+def test_each_extra_column_separates_two_styles_out_of_fold(name: str) -> None:
+    codes, langs, labels, groups = tiny_evidence_rows(60)
+    data = [CodeExample(c, lang, y, "src", g) for c, lang, y, g in zip(codes, langs, labels, groups, strict=True)]
+    y = np.array(labels)
+    inputs = COLUMNS[name].read(data)
+    oof = column_out_of_fold(COLUMNS[name], inputs, y, group_folds(groups, 3, seed=0))
+    assert oof[y == 1].min() > 0 > oof[y == 0].max()  # each file read by a model that never saw it

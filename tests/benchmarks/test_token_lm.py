@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.token_lm import NUMBER, START, TokenLMEvidence, TrigramLM, lm_tokens, out_of_fold
-from ml.evidence import group_folds
+from benchmarks.token_lm import NUMBER, START, TokenLMEvidence, TrigramLM, lm_tokens
 from tests.ml.conftest import tiny_evidence_rows
 
 
@@ -24,12 +23,12 @@ def test_trigram_probabilities_sum_to_one_over_the_vocabulary() -> None:
         assert total + unseen == pytest.approx(1.0, abs=1e-9)
 
 
-def test_ratio_separates_two_styles_out_of_fold() -> None:
-    codes, _, labels, groups = tiny_evidence_rows(60)
+def test_ratio_reads_style_and_needs_both_classes() -> None:
+    codes, _, labels, _ = tiny_evidence_rows(60)
     seqs = [lm_tokens(c) for c in codes]
     y = np.array(labels)
-    oof = out_of_fold(seqs, y, group_folds(groups, 3, seed=0))
-    assert oof[y == 1].min() > 0 > oof[y == 0].max()  # each file read by models that never saw it
+    scores = TokenLMEvidence(seqs, y).scores(seqs)
+    assert scores[y == 1].min() > 0 > scores[y == 0].max()
     assert TokenLMEvidence(seqs, y).scores([[START, START]])[0] == 0.0  # an empty file is no evidence
     with pytest.raises(ValueError, match="both"):
         TokenLMEvidence(seqs, np.zeros(len(seqs), dtype=int))
