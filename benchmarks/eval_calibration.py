@@ -13,7 +13,8 @@ whose sources training also saw. This script measures how it holds where users a
    other files, over many random draws of the n.
 
 Served scores are cached as JSONL (ids and scores only, no code) under --cache, so that re-running
-the analysis does not re-score (20 min per model on 2 cores).
+the analysis does not re-score (minutes per model with an encoder path in its AI score on 2 cores;
+seconds for an evidence-only model, which loads no encoder).
 
   python -m benchmarks.eval_calibration [--heldout-model scratch/holdout/gptsniffer] [--no-write]
 """
