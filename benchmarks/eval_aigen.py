@@ -321,7 +321,8 @@ def section(results: dict[str, Any]) -> str:
                 f"\nModel columns for {src}: `codeguard train --config configs/default.yaml --holdout-sources {src} "
                 f"--output-dir {h['model']}` (the shipped recipe with {src} kept out of training, epoch "
                 f"selection and threshold calibration; all {h['files']} of its files, {h['human']} human, "
-                "scored as served)."
+                "scored as served). Its FPR/TPR are at the run's own `high`, set on the other sources' dev "
+                f"humans by its calibration rule (`{h.get('rule', 'pooled')}`; the baseline columns use the pooled 1%)."
             )
         if held:
             lines.append("\nSources without a held-out model run show –.")
@@ -593,7 +594,8 @@ def main(argv: list[str] | None = None) -> int:
         if not h:
             raise SystemExit(f"{held_dir}: training_history.json has no heldout_served (train with --holdout-sources)")
         for src in h["sources"]:
-            results.setdefault("loso_model", {})[src] = {**h, "model": held_dir}
+            rule = hist.get("config", {}).get("calibration_rule", "pooled")
+            results.setdefault("loso_model", {})[src] = {**h, "model": held_dir, "rule": rule}
 
     for name, scores in dev_scores.items():
         add_intervals(results["dev"][name], ydev, np.asarray(scores, dtype=np.float64), task_keys)

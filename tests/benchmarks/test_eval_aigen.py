@@ -37,7 +37,8 @@ def test_held_out_model_joins_the_leave_one_source_out_table() -> None:
 
     loso = [("src-a", 10, 12, 0.8, 0.3, 0.02, 0.4), ("src-b", 5, 6, 0.7, float("nan"), 0.1, 0.5)]
     held = {"src-a": {"sources": ["src-a"], "files": 22, "human": 10, "roc_auc": 0.912, "tpr_at_1fpr": 0.45,
-                      "deployed_fpr": 0.055, "deployed_tpr": 0.6, "model": "scratch/held"}}
+                      "deployed_fpr": 0.055, "deployed_tpr": 0.6, "model": "scratch/held",
+                      "rule": "balanced"}}
     grp = [("src-a", 1, 1, 1.0, float("nan"), 0.0, 1.0)]
     dev = {"tfidf": {"auc": 0.9, "tpr1": 0.5, "tpr5": 0.7, "by_source": grp, "by_language": grp, "by_length": grp}}
     text = section({"dev": dev, "loso": {"tfidf": loso}, "short": {"tfidf": "TF-IDF"}, "loso_model": held,
@@ -48,6 +49,7 @@ def test_held_out_model_joins_the_leave_one_source_out_table() -> None:
     assert rows["src-a"].endswith("| 0.912 | 0.450 | 0.055 | 0.600 |")
     assert rows["src-b"].endswith("| – | – | – | – |")
     assert "--holdout-sources src-a --output-dir scratch/held" in text
+    assert "by its calibration rule (`balanced`" in text
 
 
 def test_pooled_table_shows_intervals_and_the_model_parts() -> None:
