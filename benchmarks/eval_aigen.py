@@ -593,8 +593,8 @@ def main(argv: list[str] | None = None) -> int:
         h = hist.get("heldout_served")
         if not h:
             raise SystemExit(f"{held_dir}: training_history.json has no heldout_served (train with --holdout-sources)")
+        rule = hist.get("config", {}).get("calibration_rule", "pooled")
         for src in h["sources"]:
-            rule = hist.get("config", {}).get("calibration_rule", "pooled")
             results.setdefault("loso_model", {})[src] = {**h, "model": held_dir, "rule": rule}
 
     for name, scores in dev_scores.items():

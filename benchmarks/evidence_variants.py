@@ -84,19 +84,16 @@ Scorer = Callable[[Any], np.ndarray]
 
 @dataclass(frozen=True)
 class Column:
-    """A stacked column beyond the shipped paths: what it reads from each file (once, sliced by
-    row afterwards) and how it is fitted on those inputs and 0/1 labels."""
+    """A stacked column beyond the shipped paths (named by its key in COLUMNS): what it reads from
+    each file (once, sliced by row afterwards) and how it is fitted on those inputs and 0/1 labels."""
 
-    name: str
     read: Callable[[list[CodeExample]], Any]
     fit: Callable[[Any, np.ndarray], Scorer]
 
 
 COLUMNS = {
-    TOKEN_LM: Column(TOKEN_LM, lambda rows: [lm_tokens(e.code) for e in rows],
-                     lambda x, y: TokenLMEvidence(x, y).scores),
-    WORD_NGRAMS: Column(WORD_NGRAMS, lambda rows: word_counts([e.code for e in rows]),
-                        lambda x, y: WordNgramEvidence(x, y).scores),
+    TOKEN_LM: Column(lambda rows: [lm_tokens(e.code) for e in rows], lambda x, y: TokenLMEvidence(x, y).scores),
+    WORD_NGRAMS: Column(lambda rows: word_counts([e.code for e in rows]), lambda x, y: WordNgramEvidence(x, y).scores),
 }
 
 
