@@ -57,6 +57,10 @@ class CodeExample:
     group: str = ""
     # Out-of-fold file evidence log-odds (ml.evidence), filled in by the trainer.
     evidence: tuple[float, ...] = ()
+    # Who wrote the file and which piece of work it is, where the data says (ml.author_baseline
+    # compares a file with the same author's other work); never shown to the model.
+    author: str = ""
+    work: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,18 +117,39 @@ def fixed_sample(rows: list[T], n: int, seed: int) -> list[T]:
     return random.Random(seed).sample(rows, n)
 
 
+def aigen_author(source: str, row_id: str, group: str = "") -> tuple[str, str]:
+    """(author, work) of an aigen row where its source's ids name the author (../shared/data/aigen
+    README), else ("", ""). gpt-java-gcj: `<author>_<round>_<submission>_<problem>.java`, work = the
+    problem (a GPT-4o rewrite shares its original's name, so it is the same work); gpt-java-rewrite:
+    `Human Authors/<author>/<path>` or `<generator>/<format>/<author>/<path>`, work = the path."""
+    parts = row_id.split("/")
+    if source == "gpt-java-gcj" and len(parts) >= 2:
+        fields = parts[-1].rsplit(".", 1)[0].split("_")
+        if len(fields) >= 4:
+            return "_".join(fields[:-3]), group or fields[-1]
+    if source == "gpt-java-rewrite" and len(parts) >= 3:
+        at = 2 if parts[1] == "Human Authors" else 3
+        if len(parts) > at + 1:
+            return parts[at], "/".join(parts[at + 1:])
+    return "", ""
+
+
 def load_aigen(
     path: str | Path, exclude_sources: Sequence[str] = (), only_sources: Sequence[str] = ()
 ) -> list[CodeExample]:
+    """Labelled code. Optional columns: source, group, id (authors of the sources whose ids name
+    them), author and work (given explicitly, e.g. for `codeguard calibrate` on a course's files)."""
     p = Path(path)
     ds = _load_json(p)
     _require(ds, p, ["code", "language", "label"])
     cols = {c: ds[c] for c in ("code", "language", "label")}
-    sources = ds["source"] if "source" in ds.column_names else [""] * len(ds)
-    groups = ds["group"] if "group" in ds.column_names else [""] * len(ds)
+    n = len(ds)
+    sources, groups, ids, authors, works = (
+        ds[c] if c in ds.column_names else [""] * n for c in ("source", "group", "id", "author", "work")
+    )
     out = []
-    for code, lang, label, src, grp in zip(
-        cols["code"], cols["language"], cols["label"], sources, groups, strict=True
+    for code, lang, label, src, grp, rid, author, work in zip(
+        cols["code"], cols["language"], cols["label"], sources, groups, ids, authors, works, strict=True
     ):
         if exclude_sources and src in exclude_sources:
             continue
@@ -132,7 +157,10 @@ def load_aigen(
             continue
         if label not in (0, 1) or not isinstance(code, str) or not code.strip():
             raise DataError(f"{p}: row with label {label!r} or empty code (labels must be 0/1)")
-        out.append(CodeExample(code, str(lang or "").lower(), int(label), src or "", grp or ""))
+        if not author:
+            author, work = aigen_author(src or "", str(rid or ""), grp or "")
+        out.append(CodeExample(code, str(lang or "").lower(), int(label), src or "", grp or "",
+                               author=str(author or ""), work=str(work or "")))
     return out
 
 

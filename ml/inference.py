@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from ml.artifacts import CONFIG_FILE, WEIGHTS_FILE
+from ml.author_baseline import shifted_score
 from ml.blend import semantic_score
 from ml.calibration import load_thresholds, risk_level
 from ml.codetext import prepare
@@ -433,6 +434,25 @@ class CodeDetectorInference:
 
     def level(self, score: float) -> str:
         return risk_level(float(score), self.thresholds)
+
+    @property
+    def relative(self) -> dict[str, Any] | None:
+        """The relative score's calibration (alpha and levels; ml.author_baseline), None when the
+        model was never calibrated on files whose authors are known."""
+        rel = self.thresholds.get("relative")
+        return dict(rel) if isinstance(rel, dict) and rel.get("levels") else None
+
+    def relative_score(self, score: float, history_scores: Sequence[float]) -> dict[str, Any]:
+        """{"relative_score", "relative_level"} of a file's AI score against the scores of files its
+        author certainly wrote: how much more generator-like it is than that person's own code."""
+        rel = self.relative
+        if rel is None:
+            raise InferenceError(
+                f"model {self.model_dir} has no relative risk levels: calibrate it on labelled files whose "
+                "authors are known (`codeguard calibrate`; rows with author and work)"
+            )
+        s = shifted_score(float(score), history_scores, float(rel["alpha"]))
+        return {"relative_score": s, "relative_level": risk_level(s, rel)}
 
     def detect_ai(self, code: str, language: str = "") -> dict[str, Any]:
         """{"ai_score", "is_ai", "risk_level"} for one file.

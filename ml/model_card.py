@@ -266,6 +266,14 @@ def risk_level_lines(thresholds: Mapping[str, Any]) -> list[str]:
             for g in sorted(next(iter(by_group.values()))):
                 n_g = f" ({counts[g]})" if g in counts else ""
                 add(f"| {g}{n_g} | " + " | ".join(f"{by_group[n][g]:.4f}" for n in names) + " |")
+    rel = thresholds.get("relative") or {}
+    if rel.get("levels"):
+        add(f"\nRelative to the author's own work (`codeguard detect --history`; ml/author_baseline.py, alpha "
+            f"{rel['alpha']}), calibrated on the {rel['n_human']} human and {rel['n_ai']} AI files whose author has "
+            "other human files in the calibration data:\n")
+        add("| level | relative score above | target FPR | measured FPR | measured TPR |\n|---|---:|---:|---:|---:|")
+        for name, v in sorted(rel["levels"].items(), key=lambda kv: -kv[1]["threshold"]):
+            add(f"| {name} | {v['threshold']:.4f} | {v['target_fpr']:.2f} | {v['fpr']:.4f} | {v['tpr']:.3f} |")
     return lines
 
 

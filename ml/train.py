@@ -551,6 +551,7 @@ class Trainer:
         """Score the whole dev set with the saved best model exactly as it will be served
         (ml.inference: every window of a long file, aggregated), and calibrate the risk
         thresholds on those scores; per-epoch selection used first windows only (CPU time)."""
+        from ml.author_baseline import calibrate_relative
         from ml.calibration import calibrate, save_thresholds
         from ml.inference import CodeDetectorInference
 
@@ -570,6 +571,10 @@ class Trainer:
             eb = det.embed([p.b.code for p, _ in self.data.val_pairs], [p.b.language for p, _ in self.data.val_pairs])
             metrics["val_pair_roc_auc"] = safe_auc(np.array([lab for _, lab in self.data.val_pairs]), (ea * eb).sum(axis=1))
         cal = calibrate(probs, labels, groups=[e.source for e in dev], rule=self.cfg.calibration_rule)
+        relative = calibrate_relative(probs, labels, [e.author for e in dev], [e.work for e in dev],
+                                      [e.source for e in dev], rule=self.cfg.calibration_rule)
+        if relative is not None:  # levels for `codeguard detect --history` (ml/author_baseline.py)
+            cal["relative"] = relative
         calibrated_on = self.cfg.aigen_dev
         if self.cfg.holdout_sources:
             calibrated_on += f" without {', '.join(self.cfg.holdout_sources)}"

@@ -11,6 +11,12 @@ model on your own course's human code, or to switch rules:
                 here and in `codeguard train`)
   worst-source  every source's own rate (strictest)
 
+Where the rows name their authors (an "author" column and a "work" column saying which
+assignment or task each file is; the aigen sources whose ids name authors are read as such),
+the relative score of `codeguard detect --history` gets its own levels, set the same way on the
+human files whose author has other human files in the data (ml/author_baseline.py). Data
+without authors keeps the model's existing relative levels.
+
 Thresholds are conformal: with n human files, `high` lets k of them score above it where
 (k+1)/(n+1) <= 1%, which is the expected rate on NEW human files from the same place. That
 needs at least 99 human files for `high` (19 for `medium`); with fewer it warns and uses their
@@ -48,12 +54,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _print_levels(prefix: str, cal: dict) -> None:
+    for name, v in sorted(cal["levels"].items(), key=lambda kv: -kv[1]["threshold"]):
+        worst = max(v.get("fpr_by_group", {}).values(), default=float("nan"))
+        print(f"{prefix}{name}: score > {v['threshold']:.4f}  FPR {v['fpr']:.4f} (worst counted source {worst:.4f})  "
+              f"TPR {v['tpr']:.3f}")
+
+
 def run(args: argparse.Namespace) -> int:
     from bot.cli import UsageError, quiet_libraries
+    from ml.author_baseline import calibrate_relative
     from ml.calibration import calibrate, save_thresholds
     from ml.config import TrainConfig
     from ml.data import DataError, load_aigen
-    from ml.inference import InferenceError, default_model_dir, get_detector
+    from ml.inference import InferenceError, clear_cache, default_model_dir, get_detector
     from ml.model_card import update_risk_levels
 
     model_dir = Path(args.model) if args.model else default_model_dir()
@@ -81,12 +95,19 @@ def run(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
         cal = calibrate(scores, labels, groups=[r.source or "(none)" for r in rows], rule=args.rule,
                         min_group=args.min_group)
+        relative = calibrate_relative(scores, labels, [r.author for r in rows], [r.work for r in rows],
+                                      [r.source or "(none)" for r in rows], rule=args.rule, min_group=args.min_group)
     except (InferenceError, ValueError) as exc:
         raise UsageError(str(exc)) from None
-    for name, v in sorted(cal["levels"].items(), key=lambda kv: -kv[1]["threshold"]):
-        worst = max(v["fpr_by_group"].values(), default=float("nan"))
-        print(f"{name}: score > {v['threshold']:.4f}  FPR {v['fpr']:.4f} (worst counted source {worst:.4f})  "
-              f"TPR {v['tpr']:.3f}")
+    _print_levels("", cal)
+    if relative is not None:
+        cal["relative"] = relative
+        _print_levels("relative ", relative)
+        print(f"relative levels: {relative['n_human']} human / {relative['n_ai']} AI files whose author has other "
+              f"human files; alpha {relative['alpha']}")
+    elif det.relative is not None:
+        cal["relative"] = det.relative
+        print("relative levels: the data names no authors with other human files; the model's existing ones are kept")
     for name, v in cal["levels"].items():
         if v["expected_fpr_bound"] > v["target_fpr"] + 1e-12:
             need = int(round(1 / v["target_fpr"])) - 1
@@ -100,10 +121,12 @@ def run(args: argparse.Namespace) -> int:
         print("dry run: nothing written")
         return 0
     scored_with = f"ml.inference ({args.backend}), windows of {det.max_length} tokens, aggregation {det.aggregation}"
-    extra = {"calibrated_on": str(data), "scored_with": scored_with, "calibrated_by": "codeguard calibrate"}
+    where = str(data) if args.data else defaults.aigen_dev  # as training names it, not this machine's path
+    extra = {"calibrated_on": where, "scored_with": scored_with, "calibrated_by": "codeguard calibrate"}
     if "epoch" in det.thresholds:  # the thresholds the detector loaded: the trained epoch they belong to
         extra["epoch"] = det.thresholds["epoch"]
     path = save_thresholds(model_dir, cal, extra=extra)
+    clear_cache()  # a detector loaded before this in the same process holds the old thresholds
     card = update_risk_levels(model_dir)
     print(f"wrote {path}" + (f" and the risk section of {card}" if card else ""))
     return 0

@@ -4,6 +4,14 @@ Contract (docs/DESIGN.md): `--format json` prints {"files": [{"path", "language"
 "risk_level"}], "skipped": [{"path", "reason"}], ...} for every code file found under the
 paths; exit 0, or 1 when some file's ai_score is above --fail-over, 2 on a usage or input
 error. Files are only read, never executed. Scores are evidence for a human reviewer.
+
+Against the author's own work: `--history DIR` (repeatable) names files the same person
+certainly wrote, e.g. their earlier submissions. Each file then also gets `relative_score` and
+`relative_level`: how much more generator-like it is than that person's usual code (its logit
+minus half the median logit of the history; levels calibrated like the absolute ones). Where a
+history is at hand this separates much better (docs/BENCHMARKS.md, "Against the author's own
+work"); a history that holds generated files hides them, so give only files you trust.
+Example: codeguard detect alice/assignment4 --history alice/assignment1 --history alice/assignment2
 """
 
 from __future__ import annotations
@@ -69,6 +77,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_model_argument(p)
     p.add_argument(
         "--backend", choices=["torch", "onnx"], default=os.environ.get("CODEGUARD_BACKEND", "torch")
+    )
+    p.add_argument(
+        "--history",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="files or folders the same author certainly wrote (repeatable): adds relative_score/relative_level",
     )
     p.add_argument(
         "--fail-over",
@@ -151,11 +166,17 @@ def render_text(report: dict[str, Any]) -> str:
     lines = []
     if report["files"]:
         width = max(len(f["language"]) for f in report["files"])
-        lines.append(f"{'risk':<7} {'score':>6}  {'language':<{width}}  path")
+        relative = "history" in report
+        rel_head = f"{'relative':<9} {'rscore':>6}  " if relative else ""
+        lines.append(f"{'risk':<7} {'score':>6}  {rel_head}{'language':<{width}}  path")
         for f in sorted(report["files"], key=lambda f: -f["ai_score"]):
-            lines.append(f"{f['risk_level']:<7} {f['ai_score']:>6.3f}  {f['language']:<{width}}  {f['path']}")
+            rel = f"{f['relative_level']:<9} {f['relative_score']:>6.3f}  " if relative else ""
+            lines.append(f"{f['risk_level']:<7} {f['ai_score']:>6.3f}  {rel}{f['language']:<{width}}  {f['path']}")
     else:
         lines.append("no code files found")
+    if "history" in report:
+        h = report["history"]
+        lines.append(f"relative to {h['files']} history file(s) of the same author (alpha {h['alpha']})")
     for s in report["skipped"]:
         lines.append(f"skipped: {s['path']}: {s['reason']}")
     note = (
@@ -167,6 +188,35 @@ def render_text(report: dict[str, Any]) -> str:
         f"model {report['model_version']} ({note}); AI scores are evidence for human review, never proof."
     )
     return "\n".join(lines) + "\n"
+
+
+def _scores(det: Any, files: list[tuple[str, str, str]]) -> list[float]:
+    out: list[float] = []
+    for i in range(0, len(files), BATCH):
+        chunk = files[i : i + BATCH]
+        out.extend(float(s) for s in det.score([t for _, _, t in chunk], [lang for _, lang, _ in chunk]))
+    return out
+
+
+def _history(
+    paths: list[str], files: list[tuple[str, str, str]], skipped: list[dict[str, str]], det: Any
+) -> list[float]:
+    """Scores of the --history files; a file also being checked is not its own history."""
+    from bot.cli import UsageError
+
+    if det.relative is None:
+        raise UsageError(
+            f"model {det.model_version} has no relative risk levels for --history: calibrate it on labelled "
+            "files whose authors are known (`codeguard calibrate`)"
+        )
+    checked = {os.path.realpath(p) for p, _, _ in files}
+    found, missed = collect(paths)
+    skipped.extend({"path": m["path"], "reason": f"history: {m['reason']}"} for m in missed)
+    history = [f for f in found if os.path.realpath(f[0]) not in checked]
+    if not history:
+        raise UsageError(f"--history: no code files to compare with under {', '.join(paths)} "
+                         "(besides the files being checked)")
+    return _scores(det, history)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -185,19 +235,14 @@ def run(args: argparse.Namespace) -> int:
         det = get_detector(args.model, backend=args.backend)
     except InferenceError as exc:
         raise UsageError(str(exc)) from None
+    history = _history(args.history, files, skipped, det) if args.history else None
     results: list[dict[str, Any]] = []
-    for i in range(0, len(files), BATCH):
-        chunk = files[i : i + BATCH]
-        scores = det.score([t for _, _, t in chunk], [lang for _, lang, _ in chunk])
-        for (path, lang, _), s in zip(chunk, scores, strict=True):
-            results.append(
-                {
-                    "path": path,
-                    "language": lang,
-                    "ai_score": round(float(s), 6),
-                    "risk_level": det.level(float(s)),
-                }
-            )
+    for (path, lang, _), s in zip(files, _scores(det, files), strict=True):
+        entry = {"path": path, "language": lang, "ai_score": round(float(s), 6), "risk_level": det.level(float(s))}
+        if history is not None:
+            rel = det.relative_score(float(s), history)
+            entry.update(relative_score=round(rel["relative_score"], 6), relative_level=rel["relative_level"])
+        results.append(entry)
     report: dict[str, Any] = {
         "files": results,
         "skipped": skipped,
@@ -211,6 +256,8 @@ def run(args: argparse.Namespace) -> int:
             "fail_over": args.fail_over,
         },
     }
+    if history is not None:
+        report["history"] = {"files": len(history), "alpha": det.relative["alpha"]}  # type: ignore[index]
     text = json.dumps(report, indent=2) + "\n" if args.format == "json" else render_text(report)
     if args.out:
         try:

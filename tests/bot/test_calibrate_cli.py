@@ -71,3 +71,34 @@ def test_dry_run_and_bad_data(model: Path, tmp_path: Path, capsys: pytest.Captur
     assert "no human" in capsys.readouterr().err
     assert main(["calibrate", "--model", str(model), "--data", str(tmp_path / "missing.jsonl")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def with_authors(path: Path) -> Path:
+    """Four students, five assignments each: their own file and, on some, a generated one."""
+    rows = []
+    for s in range(4):
+        for w in range(5):
+            rows.append({"code": f"def hw{w}(x):\n    r = x + {s}\n    return r  # student {s}\n", "label": 0,
+                         "language": "python", "source": "course", "author": f"student{s}", "work": f"hw{w}"})
+            if w % 2:
+                rows.append({"code": f"def homework_{w}(value: int) -> int:\n    \"\"\"Add.\"\"\"\n    return value + {s}\n",
+                             "label": 1, "language": "python", "source": "course", "author": f"student{s}",
+                             "work": f"hw{w}"})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_calibrate_sets_relative_levels_where_authors_are_known(
+    model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["calibrate", "--model", str(model), "--data", str(with_authors(tmp_path / "a.jsonl"))]) == 0
+    out = capsys.readouterr().out
+    assert "relative high: score >" in out and "20 human / 8 AI files whose author has other human files" in out
+    rel = json.loads((model / "thresholds.json").read_text())["relative"]
+    assert rel["alpha"] == 0.5 and rel["n_human"] == 20 and rel["n_ai"] == 8
+    assert rel["levels"]["high"]["threshold"] >= rel["levels"]["medium"]["threshold"]
+    assert "Relative to the author's own work" in (model / "README.md").read_text()
+    # Data that names no authors recalibrates the absolute levels and keeps the relative ones.
+    assert main(["calibrate", "--model", str(model), "--data", str(labelled(tmp_path / "b.jsonl"))]) == 0
+    assert "existing ones are kept" in capsys.readouterr().out
+    assert json.loads((model / "thresholds.json").read_text())["relative"] == rel

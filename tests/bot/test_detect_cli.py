@@ -118,3 +118,26 @@ def test_console_entry_point(tree: Path, tiny_model_dir: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     files = json.loads(proc.stdout)["files"]
     assert [Path(f["path"]).name for f in files] == ["solve.js"]
+
+
+def test_history_adds_relative_scores(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.bot.test_calibrate_cli import with_authors
+
+    model = make_tiny_model(tmp_path / "m")
+    target = tree / "alice" / "main.py"
+    args = ["detect", str(target), "--format", "json", "--model", str(model)]
+    code, _, err = run_cli([*args, "--history", str(tree / "alice")], capsys)
+    assert code == 2 and "no relative risk levels" in err  # never calibrated with authors
+    assert main(["calibrate", "--model", str(model), "--data", str(with_authors(tmp_path / "a.jsonl"))]) == 0
+    capsys.readouterr()
+    code, out, err = run_cli([*args, "--history", str(tree / "alice"), "--history", str(tree / "bob")], capsys)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["history"] == {"files": 2, "alpha": 0.5}  # Util.java and solve.js; main.py is not its own history
+    (f,) = report["files"]
+    assert 0.0 <= f["relative_score"] <= 1.0 and f["relative_level"] in {"low", "medium", "high"}
+    assert any(s["reason"].startswith("history: ") for s in report["skipped"])
+    code, out, _ = run_cli(["detect", str(target), "--model", str(model), "--history", str(tree / "alice" / "Util.java")], capsys)
+    assert code == 0 and "relative to 1 history file(s)" in out and "rscore" in out
+    code, _, err = run_cli([*args, "--history", str(target)], capsys)
+    assert code == 2 and "no code files to compare with" in err

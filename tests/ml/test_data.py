@@ -13,6 +13,7 @@ from ml.data import (
     CodePair,
     DataError,
     MixedBatches,
+    aigen_author,
     crop_lines,
     fixed_sample,
     load_aigen,
@@ -45,6 +46,27 @@ def test_load_aigen_and_source_filters(tmp_path: Path) -> None:
     assert len(rows) == 12 and rows[0].label == 0 and rows[1].label == 1 and rows[0].source == "big"
     assert {r.source for r in load_aigen(p, exclude_sources=["big"])} == {"small"}
     assert len(load_aigen(p, only_sources=["small"])) == 4
+
+
+def test_aigen_authors_from_ids_that_name_them() -> None:
+    gcj = "gpt-java-gcj/gpt-4o/ar_95_000000000019fef4_00000000003246e0_0000000000317409.java"
+    assert aigen_author("gpt-java-gcj", gcj, "gpt-java-gcj:problem:0000000000317409") == (
+        "ar_95", "gpt-java-gcj:problem:0000000000317409")
+    assert aigen_author("gpt-java-gcj", "gpt-java-gcj/human/short_name.java") == ("", "")
+    human = "gpt-java-rewrite/Human Authors/chacha/src/Login.java"
+    ai = "gpt-java-rewrite/ChatGPT3.5/No Format/chacha/src/Login.java"
+    assert aigen_author("gpt-java-rewrite", human) == aigen_author("gpt-java-rewrite", ai) == ("chacha", "src/Login.java")
+    assert aigen_author("gptsniffer", "gptsniffer/0_Foo.java") == ("", "")
+
+
+def test_load_aigen_reads_authors(tmp_path: Path) -> None:
+    rows = aigen_rows(4)
+    rows[0].update(author="alice", work="hw1")
+    rows[1].update(source="gpt-java-rewrite", id="gpt-java-rewrite/Human Authors/bob/A.java")
+    got = load_aigen(write_jsonl(tmp_path / "a.jsonl", rows))
+    assert (got[0].author, got[0].work) == ("alice", "hw1")
+    assert (got[1].author, got[1].work) == ("bob", "A.java")
+    assert (got[2].author, got[2].work) == ("", "")
 
 
 def test_load_aigen_errors(tmp_path: Path) -> None:
