@@ -454,15 +454,20 @@ class CodeDetectorInference:
         s = shifted_score(float(score), history_scores, float(rel["alpha"]))
         return {"relative_score": s, "relative_level": risk_level(s, rel)}
 
-    def detect_ai(self, code: str, language: str = "") -> dict[str, Any]:
-        """{"ai_score", "is_ai", "risk_level"} for one file.
+    def detect_ai(self, code: str, language: str = "", history: Sequence[str] = ()) -> dict[str, Any]:
+        """{"ai_score", "is_ai", "risk_level"} for one file; with `history` (code the same author
+        certainly wrote, in the same language) also "relative_score" and "relative_level".
 
         is_ai is True exactly at risk level "high" (the 1%-human-FPR threshold): a yes/no
         answer should only be given where false accusations are rare.
         """
-        s = float(self.score([code], [language])[0])
+        scores = self.score([code, *history], [language] * (1 + len(history)))
+        s = float(scores[0])
         level = self.level(s)
-        return {"ai_score": s, "is_ai": level == "high", "risk_level": level}
+        out: dict[str, Any] = {"ai_score": s, "is_ai": level == "high", "risk_level": level}
+        if len(history):
+            out.update(self.relative_score(s, [float(h) for h in scores[1:]]))
+        return out
 
     def compute_similarity(self, code1: str, code2: str, language1: str = "", language2: str = "") -> float:
         """Cosine similarity of the two files' embeddings, mapped from [-1, 1] to [0, 1]."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ml.author_baseline import shifted_score
 from ml.calibration import calibrate, save_thresholds
 from ml.inference import (
     CodeDetectorInference,
@@ -96,6 +97,25 @@ def test_calibrated_thresholds_are_used(tiny_model_dir: Path, tmp_path: Path) ->
     assert det.calibrated
     assert det.detect_ai(PY, "python")["risk_level"] == "high"
     assert det.detect_ai(PY, "python")["is_ai"] is True
+    with pytest.raises(InferenceError, match="no relative risk levels"):
+        det.detect_ai(PY, "python", history=[PY])
+
+
+def test_history_gives_a_relative_level(tiny_model_dir: Path, tmp_path: Path) -> None:
+    d = tmp_path / "m"
+    shutil.copytree(tiny_model_dir, d)
+    cal = calibrate(np.linspace(0.1, 0.6, 100), np.zeros(100, int))
+    cal["relative"] = {**calibrate(np.linspace(0.2, 0.4, 100), np.zeros(100, int)), "alpha": 0.5}
+    save_thresholds(d, cal)
+    det = CodeDetectorInference(d)
+    other = "def g(values):\n    total = 0\n    for v in values:\n        total += v\n    return total\n"
+    r = det.detect_ai(PY, "python", history=[other, PY])
+    s, hist = float(det.score([PY], ["python"])[0]), det.score([other, PY], ["python"] * 2).tolist()
+    assert r["relative_score"] == pytest.approx(shifted_score(s, hist, 0.5), abs=1e-6)
+    assert r["relative_level"] == ("high" if r["relative_score"] > cal["relative"]["levels"]["high"]["threshold"]
+                                   else "medium" if r["relative_score"] > cal["relative"]["levels"]["medium"]["threshold"]
+                                   else "low")
+    assert "relative_score" not in det.detect_ai(PY, "python")
 
 
 def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
