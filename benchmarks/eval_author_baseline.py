@@ -98,11 +98,12 @@ def pair_wins(logits: np.ndarray, rows: Sequence[CodeExample], index: Sequence[i
     return len(ai), float(np.mean(wins)) if wins else float("nan")
 
 
-def dev_rows(
-    logits: np.ndarray, rows: list[CodeExample], alpha: float, intervals: bool = True
+def scope_rows(
+    logits: np.ndarray, rows: list[CodeExample], alpha: float, scopes: Sequence[str] = (*SOURCES, "both"),
+    intervals: bool = True,
 ) -> list[dict[str, Any]]:
-    """Absolute vs relative, per source and over both, on the files that have a human history
-    (`intervals`: 95% over resampled authors, the slow part)."""
+    """Absolute vs relative per scope (a source, or "both" of SOURCES), on the files that have a
+    human history (`intervals`: 95% over resampled authors, the slow part)."""
     y = np.array([e.label for e in rows])
     authors, works = [e.author for e in rows], [e.work for e in rows]
     human = histories(authors, works, y)
@@ -115,7 +116,7 @@ def dev_rows(
     has = np.array([len(h) > 0 for h in human])
     src = np.array([e.source for e in rows])
     out = []
-    for scope in (*SOURCES, "both"):
+    for scope in scopes:
         m = has & (np.isin(src, SOURCES) if scope == "both" else src == scope)
         groups = [a for a, k in zip(authors, m, strict=True) if k]
         row = {"scope": scope, "absolute": metrics(logits[m], y[m], groups, intervals)}
@@ -131,10 +132,9 @@ def dev_rows(
     return out
 
 
-def render(fit: dict[str, Any], dev: list[dict[str, Any]], command: str, when: str) -> list[str]:
-    def ci(pair: Sequence[float]) -> str:
-        return f"{pair[0]:.3f}-{pair[1]:.3f}"
-
+def render(
+    fit: dict[str, Any], dev: list[dict[str, Any]], command: str, when: str, loso: list[dict[str, Any]] | None = None
+) -> list[str]:
     lines = [
         f"Command: `{command}` ({when}). Model `{fit['model']}`. A file's relative logit is its logit minus "
         "alpha times the median logit of its history (ml/author_baseline.py); history = the same author's "
@@ -153,28 +153,88 @@ def render(fit: dict[str, Any], dev: list[dict[str, Any]], command: str, when: s
     lines += [
         "",
         f"Dev, the model as served, alpha {ALPHA:.2f} (ml.author_baseline.ALPHA, what `codeguard detect --history` "
-        f"uses{'' if fit['alpha'] == ALPHA else '; NOT the alpha the training fit picked'}); every row of a scope is the same files (those whose "
-        "author has other human dev files); intervals 95% over resampled authors; `pairs`: AI files with a human "
-        "file of the same author and work in dev, and how often the AI file scores higher.",
+        f"uses{'' if fit['alpha'] == ALPHA else '; NOT the alpha the training fit picked'}); every row of a scope is "
+        "the same files (those whose author has other human dev files); intervals 95% over resampled authors; "
+        "`pairs`: AI files with a human file of the same author and work in dev, and how often the AI file "
+        "scores higher.",
         "",
-        "| scope | score | files | humans | ROC-AUC | 95% | TPR@1%FPR | 95% | TPR@5%FPR |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        *score_table(dev),
     ]
-    for row in dev:
+    lines += ["", "| scope | AI files with their original in dev | AI scores above its original |", "|---|---:|---:|"]
+    lines += [f"| {r['scope']} | {r['pairs']} | {r['pair_wins']:.3f} |" for r in dev]
+    if loso:
+        lines += [
+            "",
+            "Left out (`--loso`): the evidence paths refitted on the training files of every other source "
+            "(the model's evidence weights kept), then all of the left-out source's files, train and dev, scored "
+            "by them; histories as above; alpha stays the one fitted on both sources' training files. Does the "
+            "relative score still help where the readers never saw the source?",
+            "",
+            *score_table(loso),
+        ]
+    return lines
+
+
+def score_table(rows: list[dict[str, Any]]) -> list[str]:
+    def ci(pair: Sequence[float]) -> str:
+        return f"{pair[0]:.3f}-{pair[1]:.3f}"
+
+    lines = ["| scope | score | files | humans | ROC-AUC | 95% | TPR@1%FPR | 95% | TPR@5%FPR |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in rows:
         for name, m in row.items():
             if isinstance(m, dict):
                 lines.append(f"| {row['scope']} | {name} | {m['files']} | {m['humans']} | {m['roc_auc']:.4f} | "
                              f"{ci(m['roc_auc_ci95'])} | {m['tpr_at_1fpr']:.3f} | {ci(m['tpr_at_1fpr_ci95'])} | "
                              f"{m['tpr_at_5fpr']:.3f} |")
-    lines += ["", "| scope | AI files with their original in dev | AI scores above its original |", "|---|---:|---:|"]
-    lines += [f"| {r['scope']} | {r['pairs']} | {r['pair_wins']:.3f} |" for r in dev]
     return lines
+
+
+def loso_rows(cfg: Any, data: Any, model_dir: Path, log: Callable[[str], None]) -> list[dict[str, Any]]:
+    """Each of SOURCES left out of the evidence fit, then scored in full (train and dev files)."""
+    from ml.evidence import EvidenceInputs, fit_paths
+    from ml.inference import saved_evidence_weights
+
+    names = list(cfg.file_evidence)
+    every = [*data.train, *data.dev_full]
+    tested = [i for i, e in enumerate(every) if e.source in SOURCES]
+    fit_rows = [i for i, e in enumerate(data.train) if e.source not in SOURCES]
+    log(f"left out: features of {len(fit_rows) + len(tested)} files")
+    inputs = EvidenceInputs.of([every[i].code for i in [*fit_rows, *tested]],
+                               [every[i].language for i in [*fit_rows, *tested]], names)
+    fit_in, test_in = inputs.rows(np.arange(len(fit_rows))), inputs.rows(np.arange(len(fit_rows), len(inputs)))
+    w = saved_evidence_weights(model_dir)
+    out = []
+    for src in SOURCES:
+        # The other source of SOURCES joins the fit: only `src` is unseen.
+        other = [k for k, i in enumerate(tested) if every[i].source != src and i < len(data.train)]
+        mine = [k for k, i in enumerate(tested) if every[i].source == src]
+        x = EvidenceInputs(
+            style=np.vstack([fit_in.style, test_in.style[other]]) if fit_in.style is not None else None,
+            counts=_vstack(fit_in.counts, test_in.counts[other]) if fit_in.counts is not None else None,
+        )
+        labels = np.array([e.label for e in [*(data.train[i] for i in fit_rows), *(every[tested[k]] for k in other)]])
+        log(f"left out {src}: fitting on {len(labels)} files")
+        evidence = fit_paths(x, labels, names, seed=cfg.seed)
+        logits = np.asarray(evidence.matrix_of(test_in.rows(np.array(mine))) @ w, dtype=np.float64)
+        rows = [every[tested[k]] for k in mine]
+        out.extend(scope_rows(logits, rows, ALPHA, scopes=(src,)))
+        out[-1]["scope"] = f"{src}, left out"
+    return out
+
+
+def _vstack(a: Any, b: Any) -> Any:
+    import scipy.sparse as sp
+
+    return sp.vstack([a, b]).tocsr()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", default=str(ROOT / "configs" / "default.yaml"), help="training config (data, folds, seed)")
     ap.add_argument("--model", default=str(ROOT / "models" / "default"), help="model directory (default: models/default)")
+    ap.add_argument("--loso", action="store_true",
+                    help="also leave each source out of the evidence fit and score all its files (~10 min more)")
     ap.add_argument("--no-write", action="store_true", help="print the section instead of writing docs")
     args = ap.parse_args(argv)
 
@@ -202,9 +262,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     det = CodeDetectorInference(model)
     scores = np.concatenate([det.score([e.code for e in dev[i:i + 64]], [e.language for e in dev[i:i + 64]])
                              for i in range(0, len(dev), 64)])
-    results = dev_rows(to_logit(scores), dev, ALPHA)
-    command = "python -m benchmarks.eval_author_baseline"
-    body = render(fit, results, command, time.strftime("%Y-%m-%d") + f", {time.time() - t0:.0f} s")
+    results = scope_rows(to_logit(scores), dev, ALPHA)
+    held = loso_rows(cfg, data, model, log) if args.loso else None
+    command = "python -m benchmarks.eval_author_baseline" + (" --loso" if args.loso else "")
+    body = render(fit, results, command, time.strftime("%Y-%m-%d") + f", {time.time() - t0:.0f} s", held)
     publish(SECTION, "author_baseline", body, write=not args.no_write)
     return 0
 

@@ -8,9 +8,11 @@ error. Files are only read, never executed. Scores are evidence for a human revi
 Against the author's own work: `--history DIR` (repeatable) names files the same person
 certainly wrote, e.g. their earlier submissions. Each file then also gets `relative_score` and
 `relative_level`: how much more generator-like it is than that person's usual code (its logit
-minus half the median logit of the history; levels calibrated like the absolute ones). Where a
-history is at hand this separates much better (docs/BENCHMARKS.md, "Against the author's own
-work"); a history that holds generated files hides them, so give only files you trust.
+minus half the median logit of the history; levels calibrated like the absolute ones). On Code
+Jam dev it caught 0.846 of GPT-4o rewrites at 1% FPR where the score alone caught 0.743 (0.636
+against 0.467 with Code Jam unseen in training); on ChatGPT-3.5 rewrites it changed little
+(docs/BENCHMARKS.md, "Against the author's own work").
+A history that holds generated files hides them, so give only files you trust.
 Example: codeguard detect alice/assignment4 --history alice/assignment1 --history alice/assignment2
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.eval_author_baseline import SOURCES, dev_rows, draw, pair_wins, render
+from benchmarks.eval_author_baseline import SOURCES, draw, pair_wins, render, scope_rows
 from ml.author_baseline import ALPHA
 from ml.data import CodeExample
 
@@ -44,15 +44,16 @@ def test_pair_wins_compares_a_rewrite_with_its_own_original() -> None:
     assert pair_wins(flipped, rows, np.arange(len(rows)))[1] == 0.0
 
 
-def test_dev_rows_relative_beats_absolute_when_authors_differ() -> None:
+def test_scope_rows_relative_beats_absolute_when_authors_differ() -> None:
     rows, logits = corpus()
-    out = dev_rows(logits, rows, ALPHA, intervals=False)
+    out = scope_rows(logits, rows, ALPHA, intervals=False)
     assert [r["scope"] for r in out] == [*SOURCES, "both"]
     both = out[-1]
     assert both["absolute"]["files"] == both["relative, whole human history"]["files"] == 240
     assert both["relative, whole human history"]["roc_auc"] > both["absolute"]["roc_auc"]
     text = "\n".join(render({"alpha": ALPHA, "grid": [{"alpha": ALPHA, "files": 1, "roc_auc": 1.0, "tpr_at_1fpr": 1.0,
                                                         "tpr_at_5fpr": 1.0}], "train_files": 1, "model": "m"},
-                            out, "cmd", "today"))
+                            out, "cmd", "today", loso=out[:1]))
     assert f"| {ALPHA:.2f} (picked) |" in text and "NOT the alpha" not in text
     assert "| both | absolute | 240 | 180 |" in text
+    assert "Left out (`--loso`)" in text and text.count(f"| {SOURCES[0]} | absolute |") == 2
