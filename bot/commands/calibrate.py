@@ -61,6 +61,15 @@ def _print_levels(prefix: str, cal: dict) -> None:
               f"TPR {v['tpr']:.3f}")
 
 
+def _warn_small(prefix: str, cal: dict) -> None:
+    for name, v in cal["levels"].items():
+        if v["expected_fpr_bound"] > v["target_fpr"] + 1e-12:
+            need = int(round(1 / v["target_fpr"])) - 1
+            print(f"warning: {cal['n_human']} human files cannot promise {v['target_fpr']:.0%} at {prefix}{name}: new "
+                  f"human files will score above it {v['expected_fpr_bound']:.1%} of the time on average; "
+                  f"calibrate on at least {need} human files", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     from bot.cli import UsageError, quiet_libraries
     from ml.author_baseline import calibrate_relative
@@ -108,12 +117,9 @@ def run(args: argparse.Namespace) -> int:
     elif det.relative is not None:
         cal["relative"] = det.relative
         print("relative levels: the data names no authors with other human files; the model's existing ones are kept")
-    for name, v in cal["levels"].items():
-        if v["expected_fpr_bound"] > v["target_fpr"] + 1e-12:
-            need = int(round(1 / v["target_fpr"])) - 1
-            print(f"warning: {cal['n_human']} human files cannot promise {v['target_fpr']:.0%} at {name}: new human "
-                  f"files will score above it {v['expected_fpr_bound']:.1%} of the time on average; "
-                  f"calibrate on at least {need} human files", file=sys.stderr)
+    _warn_small("", cal)
+    if relative is not None:
+        _warn_small("relative ", relative)
     counted = sorted(next(iter(cal["levels"].values()))["fpr_by_group"])
     print(f"rule {args.rule}; {cal['n_human']} human / {cal['n_ai']} AI files; sources counted: "
           f"{', '.join(counted) or 'none'}")

@@ -92,8 +92,10 @@ def test_calibrate_sets_relative_levels_where_authors_are_known(
     model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["calibrate", "--model", str(model), "--data", str(with_authors(tmp_path / "a.jsonl"))]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "relative high: score >" in out and "20 human / 8 AI files whose author has other human files" in out
+    assert "20 human files cannot promise 1% at relative high" in captured.err
     rel = json.loads((model / "thresholds.json").read_text())["relative"]
     assert rel["alpha"] == 0.5 and rel["n_human"] == 20 and rel["n_ai"] == 8
     assert rel["levels"]["high"]["threshold"] >= rel["levels"]["medium"]["threshold"]
