@@ -191,42 +191,28 @@ def score_table(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def loso_rows(cfg: Any, data: Any, model_dir: Path, log: Callable[[str], None]) -> list[dict[str, Any]]:
-    """Each of SOURCES left out of the evidence fit, then scored in full (train and dev files)."""
+    """Each of SOURCES left out of the evidence fit (its training files), then all of its files,
+    train and dev, scored by the paths fitted on every other training file."""
     from ml.evidence import EvidenceInputs, fit_paths
     from ml.inference import saved_evidence_weights
 
     names = list(cfg.file_evidence)
-    every = [*data.train, *data.dev_full]
-    tested = [i for i, e in enumerate(every) if e.source in SOURCES]
-    fit_rows = [i for i, e in enumerate(data.train) if e.source not in SOURCES]
-    log(f"left out: features of {len(fit_rows) + len(tested)} files")
-    inputs = EvidenceInputs.of([every[i].code for i in [*fit_rows, *tested]],
-                               [every[i].language for i in [*fit_rows, *tested]], names)
-    fit_in, test_in = inputs.rows(np.arange(len(fit_rows))), inputs.rows(np.arange(len(fit_rows), len(inputs)))
+    every = [*data.train, *(e for e in data.dev_full if e.source in SOURCES)]
+    log(f"left out: features of {len(every)} files")
+    inputs = EvidenceInputs.of([e.code for e in every], [e.language for e in every], names)
+    source = np.array([e.source for e in every])
+    labels = np.array([e.label for e in every])
+    in_train = np.arange(len(every)) < len(data.train)
     w = saved_evidence_weights(model_dir)
     out = []
     for src in SOURCES:
-        # The other source of SOURCES joins the fit: only `src` is unseen.
-        other = [k for k, i in enumerate(tested) if every[i].source != src and i < len(data.train)]
-        mine = [k for k, i in enumerate(tested) if every[i].source == src]
-        x = EvidenceInputs(
-            style=np.vstack([fit_in.style, test_in.style[other]]) if fit_in.style is not None else None,
-            counts=_vstack(fit_in.counts, test_in.counts[other]) if fit_in.counts is not None else None,
-        )
-        labels = np.array([e.label for e in [*(data.train[i] for i in fit_rows), *(every[tested[k]] for k in other)]])
-        log(f"left out {src}: fitting on {len(labels)} files")
-        evidence = fit_paths(x, labels, names, seed=cfg.seed)
-        logits = np.asarray(evidence.matrix_of(test_in.rows(np.array(mine))) @ w, dtype=np.float64)
-        rows = [every[tested[k]] for k in mine]
-        out.extend(scope_rows(logits, rows, ALPHA, scopes=(src,)))
+        fit, test = np.flatnonzero(in_train & (source != src)), np.flatnonzero(source == src)
+        log(f"left out {src}: fitting on {len(fit)} files")
+        evidence = fit_paths(inputs.rows(fit), labels[fit], names, seed=cfg.seed)
+        logits = np.asarray(evidence.matrix_of(inputs.rows(test)) @ w, dtype=np.float64)
+        out.extend(scope_rows(logits, [every[i] for i in test], ALPHA, scopes=(src,)))
         out[-1]["scope"] = f"{src}, left out"
     return out
-
-
-def _vstack(a: Any, b: Any) -> Any:
-    import scipy.sparse as sp
-
-    return sp.vstack([a, b]).tocsr()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,7 +1,7 @@
 """A file's AI score measured against its author's own earlier work.
 
 Why: people differ in style more than a generator moves one person's file. On aigen dev every
-GPT-4o rewrite of a Code Jam solution scores above its own human original (297 of 297 pairs),
+GPT-4o rewrite of a Code Jam solution scores above its own human original (298 of 298),
 yet a quarter of those rewrites lie under the pooled 1% threshold, because other authors' plain
 human files score higher still (docs/BENCHMARKS.md, "Against the author's own work"). Where a
 reviewer has files known to be the author's own (earlier submissions, work done in class), the
