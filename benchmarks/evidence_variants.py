@@ -25,6 +25,11 @@ Variants (comma-separated in --variants):
   word-ngrams          `shipped` plus a third stacked column: TF-IDF logistic regression over word
                        1-3-grams of the text as written, identifiers and comment words kept
                        (benchmarks/word_ngrams.py), out of fold over the same group folds
+  frozen-encoder       `shipped` plus a third stacked column: a logistic regression over the packaged
+                       MiniLM's frozen view of each file (benchmarks/frozen_encoder.py), out of fold
+                       over the same group folds -- the encoder as a reader, trained on nothing here
+  frozen-knn           the same vectors read by their neighbours: log-odds of the AI share among a
+                       file's 25 nearest training files (cosine), out of fold likewise
   compact-spacing      every file (training, dev, left-out) read through `ml.augment.compact_spacing`:
                        the readers no longer see in-line spacing (`if (a + b) {` = `if(a+b){`), the
                        habit of auto-formatters that put some humans beside the generators
@@ -34,7 +39,8 @@ measured on that source with a threshold set without it: in-distribution dev rew
 source-specific, and a change should not be kept that only does well there.
 
 Usage:
-  python -m benchmarks.evidence_variants                      # all variants, writes docs
+  python -m benchmarks.evidence_variants                      # the default variants, writes docs (frozen-* are
+                                                              # asked for by name: they embed every file, ~25 min)
   python -m benchmarks.evidence_variants --loso               # and leave-one-source-out (about an hour in all)
   python -m benchmarks.evidence_variants --variants shipped,source-alpha=0.5 --no-write
 """
@@ -51,6 +57,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.frozen_encoder import CACHE, FrozenEncoderEvidence, FrozenKnnEvidence, frozen_embeddings
 from benchmarks.report import publish
 from benchmarks.token_lm import TokenLMEvidence, lm_tokens
 from benchmarks.word_ngrams import WordNgramEvidence, word_counts
@@ -79,6 +86,8 @@ OFFSET_MIN_HUMANS = 20
 LOSO_MIN_HUMANS = 20  # a left-out source's own TPR@1% needs this many humans to mean anything
 TOKEN_LM = "token_lm"
 WORD_NGRAMS = "word_ngrams"
+FROZEN_ENCODER = "frozen_encoder"
+FROZEN_KNN = "frozen_knn"
 Scorer = Callable[[Any], np.ndarray]
 
 
@@ -91,15 +100,22 @@ class Column:
     fit: Callable[[Any, np.ndarray], Scorer]
 
 
+def frozen_vectors(rows: list[CodeExample]) -> np.ndarray:
+    """The packaged encoder's frozen view of each file, cached under scratch/ (both frozen-* columns read it)."""
+    return frozen_embeddings([e.code for e in rows], cache_path=CACHE)
+
+
 COLUMNS = {
     TOKEN_LM: Column(lambda rows: [lm_tokens(e.code) for e in rows], lambda x, y: TokenLMEvidence(x, y).scores),
     WORD_NGRAMS: Column(lambda rows: word_counts([e.code for e in rows]), lambda x, y: WordNgramEvidence(x, y).scores),
+    FROZEN_ENCODER: Column(frozen_vectors, lambda x, y: FrozenEncoderEvidence(x, y).scores),
+    FROZEN_KNN: Column(frozen_vectors, lambda x, y: FrozenKnnEvidence(x, y).scores),
 }
 
 
 def take(inputs: Any, idx: np.ndarray) -> Any:
-    """Rows `idx` of a column's inputs: a sparse matrix or a list."""
-    return inputs[idx] if hasattr(inputs, "tocsr") else [inputs[i] for i in idx]
+    """Rows `idx` of a column's inputs: a sparse matrix, an array or a list."""
+    return inputs[idx] if hasattr(inputs, "tocsr") or isinstance(inputs, np.ndarray) else [inputs[i] for i in idx]
 
 
 def column_out_of_fold(column: Column, inputs: Any, labels: np.ndarray, parts: Sequence[np.ndarray]) -> np.ndarray:
@@ -137,7 +153,7 @@ def parse_variant(spec: str) -> Variant:
         return Variant(spec, lang_offset=True)
     if spec == "no-rosetta-humans":
         return Variant(spec, drop_rosetta_humans=True)
-    if spec in ("token-lm", "word-ngrams"):
+    if spec in ("token-lm", "word-ngrams", "frozen-encoder", "frozen-knn"):
         return Variant(spec, columns=(spec.replace("-", "_"),))
     if spec == "compact-spacing":
         return Variant(spec, compact_spacing=True)
@@ -151,7 +167,7 @@ def parse_variant(spec: str) -> Variant:
         return Variant(spec, source_alpha=alpha)
     raise ValueError(
         f"unknown variant {spec!r}; known: shipped, source-alpha=A, lang-offset, no-rosetta-humans, token-lm,"
-        " word-ngrams, compact-spacing"
+        " word-ngrams, frozen-encoder, frozen-knn, compact-spacing"
     )
 
 

@@ -32,6 +32,8 @@ def test_variants_parse_and_bad_ones_are_named() -> None:
     assert parse_variant("no-rosetta-humans").drop_rosetta_humans
     assert parse_variant("token-lm").columns == ("token_lm",)
     assert parse_variant("word-ngrams").columns == ("word_ngrams",)
+    assert parse_variant("frozen-encoder").columns == ("frozen_encoder",)
+    assert parse_variant("frozen-knn").columns == ("frozen_knn",)
     assert parse_variant("compact-spacing").compact_spacing
     for bad in ("source-alpha=2", "source-alpha=x", "bigger-trees"):
         with pytest.raises(ValueError, match="source-alpha|unknown"):
