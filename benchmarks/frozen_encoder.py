@@ -77,7 +77,7 @@ def frozen_embeddings(
     from ml.codetext import prepare
     from ml.config import PACKAGED_MINILM
     from ml.model import load_backbone, load_tokenizer, mean_pool
-    from ml.windows import aggregate_embeddings, build_windows
+    from ml.windows import aggregate_embeddings, build_windows, pad_windows
 
     name = backbone or PACKAGED_MINILM
     tag = f"{name}|{window}|{max_windows}"
@@ -86,7 +86,7 @@ def frozen_embeddings(
     todo = sorted({k: c for k, c in zip(keys, codes, strict=True) if k not in cache}.items())
     if todo:
         tok, model = load_tokenizer(name), load_backbone(name).eval()
-        cls_id, sep_id = int(tok.cls_token_id), int(tok.sep_token_id)
+        cls_id, sep_id, pad_id = int(tok.cls_token_id), int(tok.sep_token_id), int(tok.pad_token_id or 0)
         wins: list[tuple[str, list[int], int]] = []  # (file key, window ids, content tokens)
         for key, code in todo:
             ids = tok(prepare(code), add_special_tokens=False)["input_ids"] or [int(tok.unk_token_id)]
@@ -98,13 +98,8 @@ def frozen_embeddings(
         with torch.inference_mode():
             for b in range(0, len(wins), BATCH):
                 chunk = wins[b : b + BATCH]
-                width = max(len(w) for _, w, _ in chunk)
-                ids_t = torch.zeros((len(chunk), width), dtype=torch.long)
-                mask = torch.zeros((len(chunk), width), dtype=torch.long)
-                for i, (_, w, _) in enumerate(chunk):
-                    ids_t[i, : len(w)] = torch.tensor(w)
-                    mask[i, : len(w)] = 1
-                out = mean_pool(model(input_ids=ids_t, attention_mask=mask).last_hidden_state, mask).numpy()
+                ids, mask = map(torch.from_numpy, pad_windows([w for _, w, _ in chunk], pad_id))
+                out = mean_pool(model(input_ids=ids, attention_mask=mask).last_hidden_state, mask).numpy()
                 for (key, _, n), vec in zip(chunk, out, strict=True):
                     pooled.setdefault(key, []).append((vec, n))
                 if log and (b // BATCH) % 50 == 0:

@@ -34,7 +34,14 @@ from ml.calibration import load_thresholds, risk_level
 from ml.codetext import prepare
 from ml.evidence import EvidenceError, FileEvidence
 from ml.stylometry import FEATURE_NAMES, style_features
-from ml.windows import DEFAULT_AGGREGATION, Aggregation, aggregate_embeddings, aggregate_logits, build_windows
+from ml.windows import (
+    DEFAULT_AGGREGATION,
+    Aggregation,
+    aggregate_embeddings,
+    aggregate_logits,
+    build_windows,
+    pad_windows,
+)
 
 if TYPE_CHECKING:
     from ml.model import DualHeadCodeModel
@@ -322,13 +329,7 @@ class CodeDetectorInference:
         with self._lock:
             for b in range(0, n_win, self.batch_size):
                 idx = order[b : b + self.batch_size]
-                width = max(len(flat[k][1]) for k in idx)
-                ids = np.full((len(idx), width), pad, dtype=np.int64)
-                mask = np.zeros((len(idx), width), dtype=np.int64)
-                for r, k in enumerate(idx):
-                    win = flat[k][1]
-                    ids[r, : len(win)] = win
-                    mask[r, : len(win)] = 1
+                ids, mask = pad_windows([flat[k][1] for k in idx], pad)
                 style = None
                 if self.style_names:
                     style = np.stack([s for k in idx if (s := styles[flat[k][0]]) is not None]).astype(

@@ -78,6 +78,17 @@ def build_windows(
     return windows, weights
 
 
+def pad_windows(windows: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """A batch of windows as (input_ids, attention_mask), both int64 [B, longest], right-padded."""
+    width = max(len(w) for w in windows)
+    ids = np.full((len(windows), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(windows), width), dtype=np.int64)
+    for r, win in enumerate(windows):
+        ids[r, : len(win)] = win
+        mask[r, : len(win)] = 1
+    return ids, mask
+
+
 def aggregate_embeddings(embeddings: np.ndarray, weights: Sequence[float] | np.ndarray) -> np.ndarray:
     """Token-weighted mean of window embeddings [W, D], re-normalised to unit L2 norm."""
     e = np.asarray(embeddings, dtype=np.float64)

@@ -80,3 +80,12 @@ def test_aggregate_logits() -> None:
         aggregate_logits([1.0], [1.0], "median")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         aggregate_logits([], [])
+
+
+def test_pad_windows_right_pads_and_masks() -> None:
+    from ml.windows import pad_windows
+
+    ids, mask = pad_windows([[101, 7, 102], [101, 102]], pad_id=0)
+    assert ids.dtype == mask.dtype == np.int64
+    assert ids.tolist() == [[101, 7, 102], [101, 102, 0]]
+    assert mask.tolist() == [[1, 1, 1], [1, 1, 0]]
