@@ -12,15 +12,19 @@ artefacts); it is only read, never executed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ml.codetext import plain_layout
+from ml.codetext import plain_layout, plain_layout_lines
 
 DEFAULT_BITS = 18
 NGRAMS = (2, 5)
+# scikit-learn's char analyzer collapses every run of two or more whitespace characters into one
+# space before cutting n-grams; `ngram_lines` must cut the same n-grams to say where they start.
+_WHITE_SPACES = re.compile(r"\s\s+")
 
 
 def _hasher(bits: int, ngrams: tuple[int, int]) -> Any:
@@ -41,6 +45,35 @@ def _hasher(bits: int, ngrams: tuple[int, int]) -> Any:
 def ngram_counts(codes: list[str], bits: int = DEFAULT_BITS, ngrams: tuple[int, int] = NGRAMS) -> Any:
     """Sparse [n, 2**bits] raw n-gram counts of the plain-layout texts."""
     return _hasher(bits, ngrams).transform([plain_layout(c) for c in codes]).tocsr()
+
+
+def ngram_lines(code: str, bits: int = DEFAULT_BITS, ngrams: tuple[int, int] = NGRAMS) -> tuple[np.ndarray, np.ndarray]:
+    """(hashed column, 1-based line of `code` it starts on) for every n-gram `ngram_counts` counts
+    in `code`: the counts row is exactly the histogram of these columns (tests check it)."""
+    from sklearn.feature_extraction import FeatureHasher
+
+    lines = plain_layout_lines(code)
+    text = "\n".join(t for _, t in lines)
+    line_of = np.repeat([n for n, _ in lines], [len(t) + 1 for _, t in lines])[: len(text)]
+    kept: list[int] = []  # offset in `text` of each character of the collapsed text
+    pos = 0
+    for m in _WHITE_SPACES.finditer(text):
+        kept.extend(range(pos, m.start() + 1))  # a run becomes one space, on the line it starts
+        pos = m.end()
+    kept.extend(range(pos, len(text)))
+    flat = _WHITE_SPACES.sub(" ", text)
+    lo, hi = ngrams
+    grams: list[str] = []
+    starts: list[int] = []
+    for n in range(lo, min(hi, len(flat)) + 1):
+        grams.extend(flat[i : i + n] for i in range(len(flat) - n + 1))
+        starts.extend(range(len(flat) - n + 1))
+    if not grams:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    unique, inverse = np.unique(np.array(grams, dtype=object).astype(str), return_inverse=True)
+    hasher = FeatureHasher(n_features=2**bits, input_type="string", alternate_sign=False)
+    columns = hasher.transform([[g] for g in unique.tolist()]).tocsr().indices.astype(np.int64)
+    return columns[inverse], line_of[np.asarray(kept)[np.asarray(starts)]].astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -94,6 +127,22 @@ class CharNgramModel:
 
     def decision_function(self, codes: list[str]) -> np.ndarray:
         return self.decision_counts(ngram_counts(codes, self.bits, self.ngrams))
+
+    def line_effects(self, code: str) -> dict[int, float]:
+        """{1-based line of `code`: its share of the log-odds}, for lines where n-grams start.
+
+        Exact: the shares plus `intercept` are `decision_function([code])`. A column's value
+        (1 + log count) * idf / norm is split evenly over its occurrences, and each occurrence
+        counts on the line where it starts. Why lines: they are what a reviewer can look at."""
+        columns, lines = ngram_lines(code, self.bits, self.ngrams)
+        if not len(columns):
+            return {}
+        uniq, inverse, counts = np.unique(columns, return_inverse=True, return_counts=True)
+        x = (1.0 + np.log(counts)) * self.idf[uniq].astype(np.float64)
+        share = self.coef[uniq].astype(np.float64) * x / counts / max(float(np.sqrt(x @ x)), 1e-12)
+        per_line = np.zeros(int(lines.max()) + 1)
+        np.add.at(per_line, lines, share[inverse])
+        return {int(n): float(per_line[n]) for n in np.unique(lines)}
 
     def to_arrays(self, prefix: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         arrays = {f"{prefix}idf": self.idf, f"{prefix}coef": self.coef}

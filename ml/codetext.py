@@ -47,42 +47,58 @@ def _indent_columns(line: str) -> int:
     return cols
 
 
-def strip_package_header(code: str) -> str:
-    """Drop `package ...;` lines that precede the first other non-blank, non-comment line."""
-    lines = code.split("\n")
-    out: list[str] = []
+def _header_free(lines: list[str]) -> list[int]:
+    """Indices of the lines kept once `package ...;` lines that precede the first other non-blank,
+    non-comment line are dropped."""
+    kept: list[int] = []
     seen_code = False
-    for line in lines:
+    for i, line in enumerate(lines):
         s = line.strip()
         if not seen_code and _PACKAGE_RE.match(line) and s.endswith(";"):
             continue
         if s and not s.startswith(("//", "/*", "*", "#")):
             seen_code = True
-        out.append(line)
-    return "\n".join(out)
+        kept.append(i)
+    return kept
+
+
+def split_lines(code: str) -> list[str]:
+    """The lines of `code` as editors number them (\\r\\n, \\r and \\n all end a line)."""
+    return code.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def strip_package_header(code: str) -> str:
+    """Drop `package ...;` lines that precede the first other non-blank, non-comment line."""
+    lines = code.split("\n")
+    return "\n".join(lines[i] for i in _header_free(lines))
+
+
+def plain_layout_lines(code: str) -> list[tuple[int, str]]:
+    """`plain_layout` line by line, each with its 1-based line number in `code`: what lets a
+    reader of the plain text (ml/explain.py) point a reviewer at the file's own lines."""
+    lines = split_lines(code)
+    out = []
+    for i in _header_free(lines):
+        body = lines[i].lstrip(" \t")
+        out.append((i + 1, " " * _indent_columns(lines[i]) + body if body else ""))
+    return out
 
 
 def plain_layout(code: str) -> str:
     """The code as text, minus the two layout artefacts `prepare` hides: leading tabs become
     4-column spaces and a leading `package` header goes. For readers of raw characters (the
     character n-gram path, the baselines), which would otherwise learn tabs-mean-human."""
-    text = strip_package_header(code.replace("\r\n", "\n").replace("\r", "\n"))
-    out = []
-    for line in text.split("\n"):
-        body = line.lstrip(" \t")
-        out.append(" " * _indent_columns(line) + body if body else "")
-    return "\n".join(out)
+    return "\n".join(text for _, text in plain_layout_lines(code))
 
 
 def prepare(code: str) -> str:
     """Rewrite `code` into tokenizer-ready text with explicit layout markers (pure function)."""
     if not isinstance(code, str):
         raise TypeError(f"prepare() expects str, got {type(code).__name__}")
-    text = code.replace("\r\n", "\n").replace("\r", "\n")
-    text = strip_package_header(text)
+    raw = split_lines(code)
     parts: list[str] = []
     stack = [0]
-    lines = text.split("\n")
+    lines = [raw[i] for i in _header_free(raw)]
     # Trailing blank lines carry no information beyond "file ends with a newline".
     while lines and not lines[-1].strip():
         lines.pop()

@@ -29,6 +29,7 @@ import numpy as np
 
 from ml.charngrams import CharNgramModel, ngram_counts
 from ml.codetext import plain_layout
+from ml.explain import REFERENCE_FILE, style_reference
 from ml.stylometry import FEATURE_NAMES, style_matrix
 from ml.trees import TreeEnsemble
 
@@ -71,12 +72,14 @@ class EvidenceInputs:
 
     style: np.ndarray | None  # [n, len(FEATURE_NAMES)]
     counts: Any  # scipy CSR [n, 2**bits], or None
+    languages: tuple[str, ...] = ()  # per file, for the style reference (ml/explain.py); may be empty
 
     @classmethod
     def of(cls, codes: Sequence[str], languages: Sequence[str], names: Sequence[str]) -> EvidenceInputs:
         return cls(
             style=style_inputs(codes, languages) if STYLE_TREES in names else None,
             counts=ngram_counts(list(codes)) if CHAR_NGRAMS in names else None,
+            languages=tuple(languages),
         )
 
     def __len__(self) -> int:
@@ -86,6 +89,7 @@ class EvidenceInputs:
         return EvidenceInputs(
             style=self.style[idx] if self.style is not None else None,
             counts=self.counts[idx] if self.counts is not None else None,
+            languages=tuple(self.languages[i] for i in idx) if self.languages else (),
         )
 
 
@@ -97,6 +101,9 @@ class FileEvidence:
     trees: TreeEnsemble | None = None
     ngrams: CharNgramModel | None = None
     style_names: tuple[str, ...] = tuple(FEATURE_NAMES)
+    # Median style features of the human training files (ml/explain.py `style_reference`): what
+    # `explain` compares a file's habits with. None for evidence saved before it existed.
+    reference: dict[str, Any] | None = None
 
     def matrix(self, codes: Sequence[str], languages: Sequence[str]) -> np.ndarray:
         if not len(codes):
@@ -109,13 +116,14 @@ class FileEvidence:
         for j, name in enumerate(self.names):
             if name == STYLE_TREES:
                 assert self.trees is not None and inputs.style is not None
-                out[:, j] = self.trees.decision_function(inputs.style[:, self._style_index()])
+                out[:, j] = self.trees.decision_function(inputs.style[:, self.style_index()])
             elif name == CHAR_NGRAMS:
                 assert self.ngrams is not None and inputs.counts is not None
                 out[:, j] = self.ngrams.decision_counts(inputs.counts)
         return out
 
-    def _style_index(self) -> list[int]:
+    def style_index(self) -> list[int]:
+        """Columns of `style_matrix` output that the trees read, in their order."""
         missing = [n for n in self.style_names if n not in FEATURE_NAMES]
         if missing:
             raise EvidenceError(
@@ -139,6 +147,8 @@ class FileEvidence:
             meta["ngrams"] = m
         path = Path(model_dir) / EVIDENCE_FILE
         save_file(arrays, str(path), metadata={"evidence": json.dumps(meta)})
+        if self.reference is not None:
+            (Path(model_dir) / REFERENCE_FILE).write_text(json.dumps(self.reference, indent=1) + "\n", encoding="utf-8")
         return path
 
     @classmethod
@@ -154,11 +164,14 @@ class FileEvidence:
         if list(meta.get("names", [])) != list(expected):
             raise EvidenceError(f"{path} holds evidence {meta.get('names')}, the model expects {list(expected)}")
         arrays = load_file(str(path))
+        ref_path = Path(model_dir) / REFERENCE_FILE
+        reference = json.loads(ref_path.read_text(encoding="utf-8")) if ref_path.is_file() else None
         return cls(
             names=list(expected),
             trees=TreeEnsemble.from_arrays(arrays, meta["trees"], "trees.") if "trees" in meta else None,
             ngrams=CharNgramModel.from_arrays(arrays, meta["ngrams"], "ngrams.") if "ngrams" in meta else None,
             style_names=tuple(meta.get("style_names", FEATURE_NAMES)),
+            reference=reference,
         )
 
 
@@ -212,7 +225,14 @@ def fit_paths(
     and what benchmarks/evidence_variants.py refits with a whole source left out."""
     names = check_paths(names)
     y = np.asarray(labels)
-    return FileEvidence(names=names, **{_ATTR[n]: _fit_path(n, inputs, y, seed, sample_weight) for n in names})
+    reference = (
+        style_reference(inputs.style, y, inputs.languages, FEATURE_NAMES)
+        if STYLE_TREES in names and inputs.style is not None
+        else None
+    )
+    return FileEvidence(
+        names=names, reference=reference, **{_ATTR[n]: _fit_path(n, inputs, y, seed, sample_weight) for n in names}
+    )
 
 
 def fit_evidence(

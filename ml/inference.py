@@ -429,6 +429,28 @@ class CodeDetectorInference:
         z = self.encoder_free_bias + self.evidence.matrix(codes, langs).astype(np.float64) @ self.evidence_weights()
         return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
 
+    def explain(
+        self, codes: Sequence[str], languages: Sequence[str] | None = None, top: int = 5
+    ) -> list[dict[str, Any]]:
+        """Why each file got its score (ml/explain.py): {"logit", "encoder_constant", "parts"
+        (encoder_path and each evidence path's share; they add up to logit), "style" (the `top`
+        style features whose typical-human value would move the score most), "style_reference",
+        "lines" (the `top` lines whose characters push it most towards AI)}. Numbers and line
+        numbers only, never code."""
+        from ml.explain import explain_evidence
+
+        langs = self._validate(codes, languages)
+        logits, terms = self.logit_parts(codes, langs)
+        weights = self.evidence_weights() if self.evidence is not None else np.zeros(0)
+        out = []
+        for code, lang, logit, term in zip(codes, langs, logits, terms, strict=True):
+            entry: dict[str, Any] = {"logit": float(logit), "encoder_constant": self.encoder_free_bias is not None}
+            ev = explain_evidence(self.evidence, weights, code, lang, top) if self.evidence is not None else None
+            entry["parts"] = {"encoder_path": float(logit - term), **(ev["parts"] if ev else {})}
+            entry.update({k: v for k, v in (ev or {}).items() if k != "parts"})
+            out.append(entry)
+        return out
+
     def embed(self, codes: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
         """Unit-norm embeddings [N, D] for a batch of files (similarity = dot product)."""
         return self.analyse(codes, languages)[0]

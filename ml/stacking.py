@@ -36,7 +36,7 @@ from ml.model import DualHeadCodeModel
 EVIDENCE_OOF_FILE = "evidence_oof.npy"
 EVIDENCE_KEY_FILE = "evidence_key.json"
 # Bump when the evidence features or fit change, so that no cache from before is reused.
-EVIDENCE_CACHE_FORMAT = 2  # 2: style trees averaged over seeds
+EVIDENCE_CACHE_FORMAT = 3  # 2: style trees averaged over seeds; 3: with the style reference
 
 
 def attach_file_evidence(

@@ -14,6 +14,13 @@ against 0.467 with Code Jam unseen in training); on ChatGPT-3.5 rewrites it chan
 (docs/BENCHMARKS.md, "Against the author's own work").
 A history that holds generated files hides them, so give only files you trust.
 Example: codeguard detect alice/assignment4 --history alice/assignment1 --history alice/assignment2
+
+Why a file scored as it did: `--explain` adds, per file, how the logit splits into its parts
+(the encoder path, the style trees, the character n-grams), the style habits whose typical-human
+value would lower the score most (feature of ml/stylometry.py, the file's value, the median of
+human training files in its language, the effect in logits), and the line numbers whose
+characters read most like generated code. Numbers and line numbers only, never code
+(ml/explain.py; docs/BENCHMARKS.md, "Explanations").
 """
 
 from __future__ import annotations
@@ -86,6 +93,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="PATH",
         help="files or folders the same author certainly wrote (repeatable): adds relative_score/relative_level",
+    )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="add per file what the score rests on: parts of the logit, style habits, line numbers",
     )
     p.add_argument(
         "--fail-over",
@@ -174,6 +186,8 @@ def render_text(report: dict[str, Any]) -> str:
         for f in sorted(report["files"], key=lambda f: -f["ai_score"]):
             rel = f"{f['relative_level']:<9} {f['relative_score']:>6.3f}  " if relative else ""
             lines.append(f"{f['risk_level']:<7} {f['ai_score']:>6.3f}  {rel}{f['language']:<{width}}  {f['path']}")
+            if "explanation" in f:
+                lines.extend("    " + line for line in explanation_lines(f["explanation"]))
     else:
         lines.append("no code files found")
     if "history" in report:
@@ -190,6 +204,27 @@ def render_text(report: dict[str, Any]) -> str:
         f"model {report['model_version']} ({note}); AI scores are evidence for human review, never proof."
     )
     return "\n".join(lines) + "\n"
+
+
+_PART_NAMES = {"style_trees": "style trees", "char_ngrams": "character n-grams"}
+
+
+def explanation_lines(ex: dict[str, Any]) -> list[str]:
+    """The text form of one file's explanation (ml/explain.py), a few lines under its row."""
+    parts = ex["parts"]
+    terms = [f"encoder path {parts['encoder_path']:+.2f}" + (" (constant)" if ex["encoder_constant"] else "")]
+    terms += [f"{_PART_NAMES.get(name, name)} {v:+.2f}" for name, v in parts.items() if name != "encoder_path"]
+    out = [f"logit {ex['logit']:+.2f} = " + ", ".join(terms)]
+    if ex.get("style"):
+        ref = ex["style_reference"]
+        who = "human file" if ref == "*" else f"human {ref} file"
+        habits = "; ".join(f"{s['feature']} {s['value']:.2f} (typical {s['typical_human']:.2f}) {s['effect']:+.2f}"
+                           for s in ex["style"])
+        out.append(f"style against a typical {who} (logits towards AI): {habits}")
+    if ex.get("lines"):
+        out.append("lines whose characters read most generated: "
+                   + ", ".join(f"{x['line']} ({x['effect']:+.2f})" for x in ex["lines"]))
+    return out
 
 
 def _scores(det: Any, files: list[tuple[str, str, str]]) -> list[float]:
@@ -245,6 +280,11 @@ def run(args: argparse.Namespace) -> int:
             rel = det.relative_score(float(s), history)
             entry.update(relative_score=round(rel["relative_score"], 6), relative_level=rel["relative_level"])
         results.append(entry)
+    if args.explain:
+        for i in range(0, len(files), BATCH):
+            chunk = files[i : i + BATCH]
+            for entry, ex in zip(results[i : i + BATCH], det.explain([t for _, _, t in chunk], [lang for _, lang, _ in chunk]), strict=True):
+                entry["explanation"] = ex
     report: dict[str, Any] = {
         "files": results,
         "skipped": skipped,

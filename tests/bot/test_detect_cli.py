@@ -141,3 +141,27 @@ def test_history_adds_relative_scores(tree: Path, tmp_path: Path, capsys: pytest
     assert code == 0 and "relative to 1 history file(s)" in out and "rscore" in out
     code, _, err = run_cli([*args, "--history", str(target)], capsys)
     assert code == 2 and "no code files to compare with" in err
+
+
+def test_explain_adds_what_each_score_rests_on(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import math
+
+    from ml.evidence import PATHS
+
+    model = make_tiny_model(tmp_path / "m", evidence=PATHS)
+    args = ["detect", str(tree), "--model", str(model), "--explain"]
+    code, out, err = run_cli([*args, "--format", "json"], capsys)
+    assert code == 0, err
+    files = json.loads(out)["files"]
+    assert len(files) == 3
+    for f in files:
+        ex = f["explanation"]
+        assert sum(ex["parts"].values()) == pytest.approx(ex["logit"], abs=1e-6)
+        assert ex["logit"] == pytest.approx(math.log(f["ai_score"] / (1 - f["ai_score"])), abs=1e-3)
+        assert ex["style_reference"] == "*"  # the tiny model's 20 java humans: too few for a java reference
+        assert isinstance(ex["style"], list) and isinstance(ex["lines"], list)
+    code, out, _ = run_cli(args, capsys)
+    assert code == 0
+    assert out.count("logit ") == 3 and "style trees" in out and "character n-grams" in out
+    code, out, _ = run_cli(["detect", str(tree), "--model", str(model)], capsys)
+    assert code == 0 and "logit " not in out  # only when asked

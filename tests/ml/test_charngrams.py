@@ -7,7 +7,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 
-from ml.charngrams import CharNgramModel, ngram_counts
+from ml.charngrams import CharNgramModel, ngram_counts, ngram_lines
 from tests.ml.conftest import tiny_evidence_rows
 
 
@@ -41,3 +41,35 @@ def test_arrays_of_another_size_are_refused() -> None:
         CharNgramModel.from_arrays(arrays, {**meta, "bits": 13}, "n.")
     with pytest.raises(ValueError, match="columns"):
         CharNgramModel.fit(ngram_counts(codes, bits=10), np.array(labels), bits=12)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "package a.b;\r\n\tint x  =  1;\r\n\r\n\n  y\n",
+        "def f(x):\n    return x  # naïve\n\n\n",
+        "a",
+        "",
+        "x\t\ty",
+    ],
+)
+def test_ngram_lines_cut_exactly_what_the_hasher_counts(code: str) -> None:
+    columns, lines = ngram_lines(code, bits=12)
+    counts = ngram_counts([code], bits=12).toarray()[0]
+    np.testing.assert_array_equal(np.bincount(columns, minlength=2**12), counts)
+    assert len(columns) == len(lines)
+    assert all(1 <= n <= code.replace("\r\n", "\n").count("\n") + 1 for n in lines.tolist())
+
+
+def test_line_effects_add_up_to_the_score_and_point_at_the_telling_line() -> None:
+    codes, _, labels, _ = tiny_evidence_rows()
+    model = CharNgramModel.fit(ngram_counts(codes, bits=12), np.array(labels), bits=12)
+    mixed = "package p;\nint total=0;\nfor(int i=0;i<n;i++){ total+=a[i]; }\n// Calculate the sum\nint z = 0;\n"
+    for code in [*codes[:4], mixed]:
+        effects = model.line_effects(code)
+        assert sum(effects.values()) + model.intercept == pytest.approx(model.decision_function([code])[0], abs=1e-5)
+    effects = model.line_effects(mixed)
+    assert 1 not in effects  # the package header is not read
+    assert max(effects, key=lambda n: effects[n]) == 4  # the AI-style comment, on the file's own line 4
+    assert min(effects, key=lambda n: effects[n]) in (2, 3)  # the human-style lines pull the other way
+    assert model.line_effects("") == {}

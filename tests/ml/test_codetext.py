@@ -86,3 +86,13 @@ def test_plain_layout_removes_tab_and_package_artefacts() -> None:
     assert "\n    int x;\n        int y;\n\n}\n" in out
     assert plain_layout("class B {}\npackage later;\n").count("package") == 1  # only a leading header
     assert plain_layout("x = 1\r\ny = 2\r\n") == "x = 1\ny = 2\n"
+
+
+def test_plain_layout_lines_keep_the_file_s_own_line_numbers() -> None:
+    from ml.codetext import plain_layout, plain_layout_lines
+
+    code = "package ch_01;\r\n\r\nclass A {\r\n\tint f() { return 1; }\r}\n"
+    lines = plain_layout_lines(code)
+    assert [n for n, _ in lines] == [2, 3, 4, 5, 6]  # the header is line 1; a lone \r ends line 4
+    assert lines[2] == (4, "    int f() { return 1; }")
+    assert plain_layout(code) == "\n".join(t for _, t in lines)

@@ -66,6 +66,9 @@ def test_fit_save_load_reproduces_both_paths(tmp_path: Path) -> None:
     evidence.save(tmp_path)
     back = FileEvidence.load(tmp_path, list(PATHS))
     np.testing.assert_allclose(back.matrix(codes, langs), m, atol=1e-6)
+    # The served fit carries the human files' median style (ml/explain.py), saved beside the arrays.
+    assert evidence.reference is not None and back.reference == evidence.reference
+    assert evidence.reference["files"] == {"*": labels.count(0)}
     with pytest.raises(EvidenceError, match="expects"):
         FileEvidence.load(tmp_path, [STYLE_TREES])
     with pytest.raises(EvidenceError, match="missing"):

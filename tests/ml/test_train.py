@@ -201,7 +201,8 @@ def test_file_evidence_is_fitted_out_of_fold_saved_and_reused_while_its_inputs_h
     assert json.loads((out / "config.json").read_text())["evidence"] == list(PATHS)
     saved = load_file(str(out / "model.safetensors"))["evidence_head.weight"]
     assert not torch.equal(saved, w0)  # the weights trained
-    FileEvidence.load(out, list(PATHS))
+    humans = sum(e.label == 0 for e in trainer.data.train + trainer.data.stack)
+    assert FileEvidence.load(out, list(PATHS)).reference["files"]["*"] == humans  # what --explain compares with
     assert CodeDetectorInference(out).score(["x = 1\n"], ["python"]).shape == (1,)
     hist = json.loads((out / "training_history.json").read_text())
     assert set(hist["file_evidence"]["initial_weights"]) == set(PATHS)
