@@ -101,7 +101,7 @@ def write_model_card(
         "- Dataset artefacts countered: Python signature type hints stripped from training code "
         f"({'on' if getattr(cfg, 'strip_type_hints', False) else 'off'}; one source's human files keep a "
         "course template's hinted signature), leading `package` lines dropped (`package ch_NN;` in one "
-        "source's human files), tabs/indent width invisible, Rosetta human code in languages whose "
+        "source's human files), tabs and indent width invisible to the encoder (tabs alone to the file evidence), Rosetta human code in languages whose "
         "training files were almost all AI, (source, label) re-weighting so the largest source does not dominate."
     )
     if data_summary.get("holdout_sources"):
@@ -215,9 +215,14 @@ def write_model_card(
         "as well as of generators."
     )
     add(
-        "- Layout (tabs vs spaces, indent width, brace placement) was deliberately made uninformative. Spacing "
-        "inside lines was not: generators space operators, commas and `if (` the way auto-formatters do, and "
-        "human code laid out like that reads as more AI. On a held-out source of contest Java, the human files "
+        "- Layout: the encoder's input hides tabs, indent width and brace placement, but the AI score is the "
+        "file evidence, whose style trees read indent width, blank lines and brace placement (only tabs are "
+        "expanded away): re-indenting, re-spacing blank lines or moving braces of the dev AI files lowered the "
+        "share at `high` from 63% to 49-55%. Spacing inside lines matters more: generators space operators, "
+        "commas and `if (` the way auto-formatters do, and squeezing those spaces out of the dev AI files "
+        "(`if(a+b){`) left 10% of them at `high`, with comments stripped as well none "
+        "(docs/BENCHMARKS.md, \"Light edits\"). So a low score is not evidence that a person wrote a file, and "
+        "human code laid out like a formatter's reads as more AI: on a held-out source of contest Java, the human files "
         "above `high` were those spaced canonically; re-spacing dev Java human files canonically raised their "
         "file-evidence log-odds by about 2 on average, though the share above the 1% point did not change. "
         "Making the readers blind to that spacing was tried and flagged more humans of unseen sources, "
@@ -226,8 +231,7 @@ def write_model_card(
     add(
         "- A flag can rest on little: on dev, one habit (`if (` spaced like a formatter) tops the explanation "
         "(`codeguard detect --explain`) of most flagged files, human and AI, and deleting the three lines "
-        "an explanation names takes about a third of the flagged AI files below `high`. Someone who edits "
-        "generated code gets past it, so a low score is not evidence that a person wrote the file."
+        "an explanation names takes about a third of the flagged AI files below `high`."
     )
     path = out_dir / "README.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
