@@ -20,7 +20,6 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 import time
@@ -31,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.report import markdown_table, publish
+from benchmarks.served import load, parser, scores
 from ml.augment import (
     brace_style,
     compact_spacing,
@@ -41,10 +41,7 @@ from ml.augment import (
     vary_blank_lines,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "aigen"
 SECTION = "Light edits (aigen dev)"
-BATCH = 64
 SEED = 0
 
 Edit = Callable[[str, str, random.Random], str]
@@ -76,11 +73,6 @@ EDITS: dict[str, Edit] = {
 def edited(codes: Sequence[str], languages: Sequence[str], edit: Edit, seed: int = SEED) -> list[str]:
     """Every file through `edit`, each with its own seeded generator (reruns give the same text)."""
     return [edit(c, lang, random.Random(seed * 1_000_003 + i)) for i, (c, lang) in enumerate(zip(codes, languages, strict=True))]
-
-
-def scores_of(det: Any, codes: Sequence[str], languages: Sequence[str]) -> np.ndarray:
-    return np.concatenate([det.score(list(codes[i : i + BATCH]), list(languages[i : i + BATCH]))
-                           for i in range(0, len(codes), BATCH)]) if codes else np.zeros(0)
 
 
 def rates(ai: np.ndarray, human: np.ndarray, high: float, medium: float) -> dict[str, float]:
@@ -124,28 +116,17 @@ def render(results: list[dict[str, Any]], meta: dict[str, Any], command: str, wh
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=str(DATA / "dev.jsonl"), help="labelled JSONL (default: aigen dev)")
-    ap.add_argument("--model", default=str(ROOT / "models" / "default"), help="model directory")
-    ap.add_argument("--no-write", action="store_true", help="print the section instead of writing docs")
+    ap = parser(__doc__)
     args = ap.parse_args(argv)
-
-    from ml.data import load_aigen
-    from ml.inference import CodeDetectorInference
-
     t0 = time.time()
-    rows = load_aigen(args.data)
-    det = CodeDetectorInference(args.model)
-    levels = det.thresholds.get("levels", {})
-    if not {"high", "medium"} <= set(levels):
-        ap.error(f"model {args.model} has no calibrated `high` and `medium` levels")
-    high, medium = float(levels["high"]["threshold"]), float(levels["medium"]["threshold"])
+    rows, det, levels = load(ap, args, ["high", "medium"])
+    high, medium = levels["high"], levels["medium"]
     split = {y: ([e.code for e in rows if e.label == y], [e.language for e in rows if e.label == y]) for y in (0, 1)}
-    plain = {y: scores_of(det, *split[y]) for y in (0, 1)}
+    plain = {y: scores(det, *split[y]) for y in (0, 1)}
     results = []
     for name, edit in EDITS.items():
         codes = {y: edited(*split[y], edit) for y in (0, 1)}
-        now = {y: scores_of(det, codes[y], split[y][1]) for y in (0, 1)}
+        now = {y: scores(det, codes[y], split[y][1]) for y in (0, 1)}
         results.append({
             "edit": name,
             "ai_changed": changed_share(split[1][0], codes[1]),

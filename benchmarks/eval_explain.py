@@ -20,7 +20,6 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections import Counter
@@ -31,14 +30,12 @@ from typing import Any
 import numpy as np
 
 from benchmarks.report import markdown_table, publish
+from benchmarks.served import BATCH, load, logit, parser, scores
 from ml.codetext import split_lines
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "aigen"
 SECTION = "Explanations (aigen dev)"
 DELETE = 3
 DRAWS = 5
-BATCH = 64
 
 
 def drop_lines(code: str, lines: Sequence[int]) -> str:
@@ -55,15 +52,6 @@ def comment_share(code: str, lines: Sequence[int]) -> float:
     raw = split_lines(code)
     picked = [raw[n - 1].strip() for n in lines if 0 < n <= len(raw)]
     return float(np.mean([t.startswith(_COMMENT_STARTS) for t in picked])) if picked else 0.0
-
-
-def logits(det: Any, codes: Sequence[str], languages: Sequence[str]) -> np.ndarray:
-    out = []
-    for i in range(0, len(codes), BATCH):
-        p = det.score(list(codes[i : i + BATCH]), list(languages[i : i + BATCH])).astype(np.float64)
-        p = np.clip(p, 1e-12, 1 - 1e-12)
-        out.append(np.log(p) - np.log1p(-p))
-    return np.concatenate(out) if out else np.zeros(0)
 
 
 def deletion_test(det: Any, rows: Sequence[Any], explanations: Sequence[dict[str, Any]], high: float,
@@ -89,9 +77,9 @@ def deletion_test(det: Any, rows: Sequence[Any], explanations: Sequence[dict[str
         return {"files": 0}
     langs = [rows[i].language for i in keep]
     before = np.array([explanations[i]["logit"] for i in keep])
-    after_named = logits(det, named, langs)
-    after_random = np.stack([logits(det, codes, langs) for codes in random_sets])
-    cut = np.log(high) - np.log1p(-high)
+    after_named = logit(scores(det, named, langs))
+    after_random = np.stack([logit(scores(det, codes, langs)) for codes in random_sets])
+    cut = logit(high)
     return {
         "files": len(keep),
         "named_drop": float(np.mean(before - after_named)),
@@ -106,7 +94,7 @@ def deletion_test(det: Any, rows: Sequence[Any], explanations: Sequence[dict[str
 
 def style_test(explanations: Sequence[dict[str, Any]], high: float) -> dict[str, Any]:
     """How many flagged files the top habit alone, made typical, would take below `high`."""
-    cut = np.log(high) - np.log1p(-high)
+    cut = logit(high)
     tops = [ex["style"][0] for ex in explanations if ex.get("style")]
     below = [ex["logit"] - ex["style"][0]["effect"] < cut for ex in explanations if ex.get("style")]
     return {
@@ -155,24 +143,13 @@ def render(results: dict[str, Any], command: str, when: str) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=str(DATA / "dev.jsonl"), help="labelled JSONL (default: aigen dev)")
-    ap.add_argument("--model", default=str(ROOT / "models" / "default"), help="model directory")
-    ap.add_argument("--no-write", action="store_true", help="print the section instead of writing docs")
+    ap = parser(__doc__)
     args = ap.parse_args(argv)
-
-    from ml.data import load_aigen
-    from ml.inference import CodeDetectorInference
-
     t0 = time.time()
-    rows = load_aigen(args.data)
-    det = CodeDetectorInference(args.model)
-    levels = det.thresholds.get("levels", {})
-    if "high" not in levels:
-        ap.error(f"model {args.model} has no calibrated `high` level")
-    high = float(levels["high"]["threshold"])
-    scores = 1 / (1 + np.exp(-logits(det, [e.code for e in rows], [e.language for e in rows])))
-    flagged = [e for e, s in zip(rows, scores, strict=True) if s >= high]
+    rows, det, levels = load(ap, args, ["high"])
+    high = levels["high"]
+    scored = scores(det, [e.code for e in rows], [e.language for e in rows])
+    flagged = [e for e, s in zip(rows, scored, strict=True) if s >= high]
     explanations = []
     for i in range(0, len(flagged), BATCH):
         chunk = flagged[i : i + BATCH]
