@@ -33,6 +33,12 @@ Variants (comma-separated in --variants):
   compact-spacing      every file (training, dev, left-out) read through `ml.augment.compact_spacing`:
                        the readers no longer see in-line spacing (`if (a + b) {` = `if(a+b){`), the
                        habit of auto-formatters that put some humans beside the generators
+  edited-copies        every training file also fitted as an edited copy (`ml.augment.formatting_edit`:
+                       1-3 of reformat, squeezed spaces, stripped comments; same label, same group, so
+                       a copy never scores its original out of fold); dev and left-out files unedited
+
+Every variant is also scored on dev with its AI files edited (benchmarks/eval_edits.py) against the
+unedited humans' 1% point: how much of its catch a light touch-up before hand-in takes away.
 
 With --loso every variant (but lang-offset) is also refitted with each aigen source left out and
 measured on that source with a threshold set without it: in-distribution dev rewards what is
@@ -56,12 +62,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.sparse import vstack as sparse_vstack
 
+from benchmarks.eval_edits import EDITS, edited
 from benchmarks.frozen_encoder import CACHE, FrozenEncoderEvidence, FrozenKnnEvidence, frozen_embeddings
 from benchmarks.report import publish
 from benchmarks.token_lm import TokenLMEvidence, lm_tokens
 from benchmarks.word_ngrams import WordNgramEvidence, word_counts
-from ml.augment import compact_spacing
+from ml.augment import compact_spacing, formatting_edit
 from ml.calibration import rates_at_threshold, safe_auc, target_intervals, threshold_at_fpr, tpr_at_fpr
 from ml.data import CodeExample, sampling_weights
 from ml.evidence import (
@@ -88,6 +96,15 @@ TOKEN_LM = "token_lm"
 WORD_NGRAMS = "word_ngrams"
 FROZEN_ENCODER = "frozen_encoder"
 FROZEN_KNN = "frozen_knn"
+EDIT_SEED = 7  # the edited copies' generator (eval_edits edits dev with its own seed, 0)
+# Dev AI files edited as in benchmarks/eval_edits.py, scored against the unedited humans' 1% point.
+EVADER_EDITS = (
+    "reformat (1-3 of the three above)",
+    "strip comments",
+    "compact spacing (`if(a+b){`)",
+    "strip comments + compact spacing",
+    "rename variables (70%)",
+)
 Scorer = Callable[[Any], np.ndarray]
 
 
@@ -138,11 +155,17 @@ class Variant:
     drop_rosetta_humans: bool = False
     columns: tuple[str, ...] = ()  # extra stacked columns (keys of COLUMNS)
     compact_spacing: bool = False
+    edited_copies: bool = False
 
     @property
-    def fit_key(self) -> tuple[float, bool, bool]:
+    def view(self) -> tuple[bool, bool]:
+        """How the files are read: (compacted, training set plus edited copies)."""
+        return (self.compact_spacing, self.edited_copies)
+
+    @property
+    def fit_key(self) -> tuple[float, bool, bool, bool]:
         """Variants with the same key fit the same paths on the same rows."""
-        return (self.source_alpha, self.drop_rosetta_humans, self.compact_spacing)
+        return (self.source_alpha, self.drop_rosetta_humans, self.compact_spacing, self.edited_copies)
 
 
 def parse_variant(spec: str) -> Variant:
@@ -157,6 +180,8 @@ def parse_variant(spec: str) -> Variant:
         return Variant(spec, columns=(spec.replace("-", "_"),))
     if spec == "compact-spacing":
         return Variant(spec, compact_spacing=True)
+    if spec == "edited-copies":
+        return Variant(spec, edited_copies=True)
     if spec.startswith("source-alpha="):
         try:
             alpha = float(spec.split("=", 1)[1])
@@ -167,7 +192,7 @@ def parse_variant(spec: str) -> Variant:
         return Variant(spec, source_alpha=alpha)
     raise ValueError(
         f"unknown variant {spec!r}; known: shipped, source-alpha=A, lang-offset, no-rosetta-humans, token-lm,"
-        " word-ngrams, frozen-encoder, frozen-knn, compact-spacing"
+        " word-ngrams, frozen-encoder, frozen-knn, compact-spacing, edited-copies"
     )
 
 
@@ -226,6 +251,18 @@ class Split:
         """The same files read through `ml.augment.compact_spacing` (for `compact-spacing`)."""
         rows = [replace(e, code=compact_spacing(e.code, e.language)) for e in self.rows]
         return Split.of(rows, list(self.extra))
+
+    def with_edited_copies(self, seed: int = EDIT_SEED) -> Split:
+        """These files followed by an edited copy of each (`ml.augment.formatting_edit`, same label and
+        group); only the copies' features are computed."""
+        if self.extra:
+            raise ValueError("edited copies are not combined with extra columns")
+        codes = edited([e.code for e in self.rows], [e.language for e in self.rows], formatting_edit, seed)
+        copies = Split.of([replace(e, code=c) for e, c in zip(self.rows, codes, strict=True)])
+        a, b = self.inputs, copies.inputs
+        inputs = EvidenceInputs(np.vstack([a.style, b.style]), sparse_vstack([a.counts, b.counts]).tocsr(),
+                                a.languages + b.languages)
+        return Split(self.rows + copies.rows, inputs, {})
 
     def take(self, idx: np.ndarray) -> Split:
         return Split([self.rows[i] for i in idx], self.inputs.rows(idx), {k: take(v, idx) for k, v in self.extra.items()})
@@ -318,19 +355,26 @@ def loso_sources(train: Split, dev: Split) -> list[str]:
     return sorted(names, key=lambda s: (-(src == s).sum(), s))
 
 
-def loso_variant(fit: Fit, train: Split, dev: Split, *, seed: int) -> list[dict[str, Any]]:
+def loso_variant(
+    fit: Fit, train: Split, dev: Split, *, seed: int, originals: int | None = None, only: Sequence[str] = ()
+) -> list[dict[str, Any]]:
     """Each source left out: the variant's paths (and extra columns) refitted on its training rows from
     the other sources, mixed with its in-distribution weights (the mix is not refitted); `high` set
     at 1% FPR on the other sources' dev humans; rates on all of the source's train and dev files --
-    what a deployed threshold does on a source nobody trained or calibrated on."""
+    what a deployed threshold does on a source nobody trained or calibrated on. `originals`: how many
+    leading training rows are the files themselves (the rest, edited copies, are never test files);
+    `only`: these sources alone (all by default)."""
     out = []
+    n = len(train.rows) if originals is None else originals
     for src in loso_sources(train, dev):
+        if only and src not in only:
+            continue
         keep = train.sources[fit.index] != src
         rest = train.take(fit.index[keep])
         w = fit.weights[keep] if fit.weights is not None else None
         evidence = fit_paths(rest.inputs, rest.labels, PATHS, seed=seed, sample_weight=w)
         extras = tuple((n, COLUMNS[n].fit(rest.extra[n], rest.labels)) for n, _ in fit.extras)
-        test_tr, test_dev = train.take(np.flatnonzero(train.sources == src)), dev.take(np.flatnonzero(dev.sources == src))
+        test_tr, test_dev = train.take(np.flatnonzero(train.sources[:n] == src)), dev.take(np.flatnonzero(dev.sources == src))
         cal = dev.take(np.flatnonzero(dev.sources != src))
         scores = np.concatenate([evidence_scores(evidence, extras, fit.mix, s) for s in (test_tr, test_dev)])
         labels = np.concatenate([test_tr.labels, test_dev.labels])
@@ -345,6 +389,26 @@ def loso_variant(fit: Fit, train: Split, dev: Split, *, seed: int) -> list[dict[
     return out
 
 
+def evader_rates(fit: Fit, dev: Split, edited_ai: dict[str, Split]) -> dict[str, float]:
+    """TPR of the variant's dev AI files, each edit applied, at its unedited dev humans' 1% point."""
+    scores = evidence_scores(fit.evidence, fit.extras, fit.mix, dev)
+    t = threshold_at_fpr(scores[dev.labels == 0], 0.01)
+    return {name: float((evidence_scores(fit.evidence, fit.extras, fit.mix, split) > t).mean())
+            for name, split in edited_ai.items()}
+
+
+def edited_dev_ai(dev: Split, compact: bool) -> dict[str, Split]:
+    """The dev AI files through each of EVADER_EDITS (then compacted, for a variant that reads so)."""
+    rows = [e for e in dev.rows if e.label == 1]
+    out = {}
+    for name in EVADER_EDITS:
+        codes = edited([e.code for e in rows], [e.language for e in rows], EDITS[name])
+        if compact:
+            codes = [compact_spacing(c, e.language) for c, e in zip(codes, rows, strict=True)]
+        out[name] = Split.of([replace(e, code=c) for e, c in zip(rows, codes, strict=True)], list(dev.extra))
+    return out
+
+
 def run_variants(
     variants: Sequence[Variant],
     train: Split,
@@ -353,26 +417,34 @@ def run_variants(
     folds: int,
     seed: int,
     loso: bool = False,
+    loso_only: Sequence[str] = (),
     log: Callable[[str], None] = lambda _: None,
 ) -> list[dict[str, Any]]:
-    """Each variant's dev numbers (and with `loso`, its leave-one-source-out rows); variants that
-    train alike share one fit and one set of source-left-out fits."""
-    bases: dict[tuple[float, bool, bool], Fit] = {}
-    held: dict[tuple[tuple[float, bool, bool], tuple[str, ...]], list[dict[str, Any]]] = {}
-    views = {False: (train, dev)}
+    """Each variant's dev numbers, its catch on edited dev AI files (and with `loso`, its
+    leave-one-source-out rows); variants that train alike share one fit and one set of
+    source-left-out fits. Dev AI files are edited from the originals (`edited_dev_ai`)."""
+    bases: dict[tuple[float, bool, bool, bool], Fit] = {}
+    held: dict[Any, list[dict[str, Any]]] = {}
+    views: dict[tuple[bool, bool], tuple[Split, Split]] = {(False, False): (train, dev)}
+    evader: dict[bool, dict[str, Split]] = {}
     out = []
     for v in variants:
-        if v.compact_spacing not in views:
-            views[True] = (train.compacted(), dev.compacted())
-        tr, dv = views[v.compact_spacing]
+        if v.view not in views:
+            compact, copies = v.view
+            tr, dv = (train.compacted(), dev.compacted()) if compact else (train, dev)
+            views[v.view] = (tr.with_edited_copies() if copies else tr, dv)
+        tr, dv = views[v.view]
+        if v.compact_spacing not in evader:
+            evader[v.compact_spacing] = edited_dev_ai(dev, v.compact_spacing)
         if v.fit_key not in bases:
             bases[v.fit_key] = fit_paths_of(v, tr, folds=folds, seed=seed)
         fit = with_columns(bases[v.fit_key], v.columns, tr, folds=folds, seed=seed) if v.columns else bases[v.fit_key]
         r = score_variant(v, fit, tr, dv)
+        r["evader"] = evader_rates(fit, dv, evader[v.compact_spacing])
         if loso and not v.lang_offset:  # offsets come from in-distribution scores: not measured there
             key = (v.fit_key, v.columns)
             if key not in held:
-                held[key] = loso_variant(fit, tr, dv, seed=seed)
+                held[key] = loso_variant(fit, tr, dv, seed=seed, originals=len(train.rows), only=loso_only)
             r["loso"] = held[key]
         out.append(r)
         log(f"{v.spec}: ROC-AUC {r['roc_auc']:.4f} TPR@1% {r['tpr_at_1fpr']:.3f} ({r['seconds']:.0f}s)")
@@ -398,6 +470,18 @@ def render(results: list[dict[str, Any]], command: str, when: str) -> list[str]:
             f"| {r['variant']} | {r['train_files']} | {mix} | {r['roc_auc']:.4f} | {ci(r['roc_auc_ci95'])} | "
             f"{r['tpr_at_1fpr']:.3f} | {ci(r['tpr_at_1fpr_ci95'])} | {r['tpr_at_5fpr']:.3f} | {r['seconds']:.0f} |"
         )
+    if all("evader" in r for r in results):
+        lines += [
+            "",
+            "Dev AI files edited before scoring (benchmarks/eval_edits.py, seed 0), humans unedited: TPR at the "
+            "variant's own 1% point on the unedited dev humans (`none` is its TPR@1%FPR above).",
+            "",
+            "| variant | none | " + " | ".join(EVADER_EDITS) + " |",
+            "|---|" + "---:|" * (1 + len(EVADER_EDITS)),
+        ]
+        for r in results:
+            lines.append(f"| {r['variant']} | {r['tpr_at_1fpr']:.3f} | "
+                         + " | ".join(f"{r['evader'][name]:.3f}" for name in EVADER_EDITS) + " |")
     held = [r for r in results if r.get("loso")]
     if held:
         sources = [h["source"] for h in held[0]["loso"]]
@@ -429,8 +513,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--variants", default=DEFAULT_VARIANTS, help=f"comma-separated (default: {DEFAULT_VARIANTS})")
     ap.add_argument("--loso", action="store_true",
                     help="also leave each source out of the paths and measure it (about a minute per source and fit)")
+    ap.add_argument("--loso-sources", default="", metavar="A,B",
+                    help="with --loso: leave out only these sources (default: every source)")
     ap.add_argument("--no-write", action="store_true", help="print the section instead of writing docs")
     args = ap.parse_args(argv)
+    loso_only = [s.strip() for s in args.loso_sources.split(",") if s.strip()]
+    if loso_only and not args.loso:
+        ap.error("--loso-sources needs --loso")
     try:
         variants = [parse_variant(v) for v in args.variants.split(",") if v.strip()]
     except ValueError as exc:
@@ -447,11 +536,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"features of {len(train.rows)} training and {len(dev.rows)} dev files: {time.time() - t0:.0f}s",
           file=sys.stderr, flush=True)
     results = run_variants(
-        variants, train, dev, folds=cfg.evidence_folds, seed=cfg.seed, loso=args.loso,
+        variants, train, dev, folds=cfg.evidence_folds, seed=cfg.seed, loso=args.loso, loso_only=loso_only,
         log=lambda m: print(m, file=sys.stderr, flush=True),
     )
     command = "python -m benchmarks.evidence_variants" + (
-        f" --variants {args.variants}" if args.variants != DEFAULT_VARIANTS else "") + (" --loso" if args.loso else "")
+        f" --variants {args.variants}" if args.variants != DEFAULT_VARIANTS else "") + (" --loso" if args.loso else "") + (
+        f" --loso-sources {','.join(loso_only)}" if loso_only else "")
     body = render(results, command, time.strftime("%Y-%m-%d") + f", {time.time() - t0:.0f} s")
     publish(SECTION, "evidence_variants", body, write=not args.no_write)
     return 0

@@ -585,3 +585,17 @@ def augment(
     for name in pool[:k]:
         code = AUGMENTATIONS[name](code, language, rng)
     return code
+
+
+#: What a person does to generated code in seconds before handing it in (benchmarks/eval_edits.py):
+#: re-layout, squeeze in-line spaces, delete comments. Names stay: descriptive naming is content.
+FORMATTING_EDITS: tuple[Callable[..., str], ...] = (reformat, compact_spacing, strip_comments)
+
+
+def formatting_edit(code: str, language: str, rng: random.Random) -> str:
+    """1-3 of FORMATTING_EDITS in random order: the copy of a training file that teaches the file
+    evidence to look past formatting (benchmarks.evidence_variants `edited-copies`)."""
+    steps = rng.sample(FORMATTING_EDITS, rng.randint(1, len(FORMATTING_EDITS)))
+    for step in steps:
+        code = step(code, language, rng)
+    return code

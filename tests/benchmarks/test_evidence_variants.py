@@ -8,6 +8,7 @@ import pytest
 
 from benchmarks.evidence_variants import (
     COLUMNS,
+    EVADER_EDITS,
     ROSETTA_HUMAN,
     Split,
     Variant,
@@ -121,3 +122,23 @@ def test_each_extra_column_separates_two_styles_out_of_fold(name: str) -> None:
     inputs = COLUMNS[name].read(data)
     oof = column_out_of_fold(COLUMNS[name], inputs, y, group_folds(groups, 3, seed=0))
     assert oof[y == 1].min() > 0 > oof[y == 0].max()  # each file read by a model that never saw it
+
+
+def test_edited_copies_double_the_training_rows_but_never_the_test_files() -> None:
+    data = rows()
+    train, dev = Split.of(data), Split.of(data[:60])
+    doubled = train.with_edited_copies()
+    assert len(doubled.rows) == 2 * len(data) and doubled.inputs.counts.shape[0] == 2 * len(data)
+    assert [e.group for e in doubled.rows[len(data):]] == [e.group for e in data]  # a copy stays in its fold
+    assert any(c.code != e.code for c, e in zip(doubled.rows[len(data):], data, strict=True))
+    specs = ["shipped", "edited-copies"]
+    results = run_variants([parse_variant(s) for s in specs], train, dev, folds=2, seed=0, loso=True,
+                           loso_only=["src-b"])
+    by = {r["variant"]: r for r in results}
+    assert by["edited-copies"]["train_files"] == 2 * len(data)
+    # Left out, only the source's own files are tested, never their edited copies.
+    assert [(h["source"], h["humans"], h["ai"]) for h in by["edited-copies"]["loso"]] == [("src-b", 20, 20)]
+    for r in results:
+        assert set(r["evader"]) == set(EVADER_EDITS) and all(0.0 <= v <= 1.0 for v in r["evader"].values())
+    text = "\n".join(render(results, "python -m benchmarks.evidence_variants", "today"))
+    assert "Dev AI files edited before scoring" in text and "| edited-copies |" in text
