@@ -51,7 +51,8 @@ def training_logits(cfg: Any, train: list[CodeExample], model_dir: Path, log: Ca
 
     names = list(cfg.file_evidence)
     cache = ROOT / cfg.checkpoint_dir
-    key = evidence_cache_key(train, names, cfg.evidence_folds, cfg.seed, cfg.evidence_source_alpha)
+    key = evidence_cache_key(train, names, cfg.evidence_folds, cfg.seed, cfg.evidence_source_alpha,
+                             cfg.evidence_edited_copies)
     own = ROOT / "scratch" / "benchmarks" / "author_baseline_oof.npz"
     if read_cache_key(cache).get("key") == key and (cache / EVIDENCE_FILE).is_file():
         log(f"out-of-fold evidence: the training cache in {cache}")

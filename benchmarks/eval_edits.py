@@ -34,6 +34,7 @@ from benchmarks.served import load, parser, scores
 from ml.augment import (
     brace_style,
     compact_spacing,
+    edit_each,
     reformat,
     reindent,
     rename_variables,
@@ -68,11 +69,6 @@ EDITS: dict[str, Edit] = {
     "strip comments + compact spacing": chain(strip_comments, compact_spacing),
     "strip comments + compact spacing + rename": chain(strip_comments, compact_spacing, rename_variables),
 }
-
-
-def edited(codes: Sequence[str], languages: Sequence[str], edit: Edit, seed: int = SEED) -> list[str]:
-    """Every file through `edit`, each with its own seeded generator (reruns give the same text)."""
-    return [edit(c, lang, random.Random(seed * 1_000_003 + i)) for i, (c, lang) in enumerate(zip(codes, languages, strict=True))]
 
 
 def rates(ai: np.ndarray, human: np.ndarray, high: float, medium: float) -> dict[str, float]:
@@ -125,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     plain = {y: scores(det, *split[y]) for y in (0, 1)}
     results = []
     for name, edit in EDITS.items():
-        codes = {y: edited(*split[y], edit) for y in (0, 1)}
+        codes = {y: edit_each(*split[y], edit, SEED) for y in (0, 1)}
         now = {y: scores(det, codes[y], split[y][1]) for y in (0, 1)}
         results.append({
             "edit": name,

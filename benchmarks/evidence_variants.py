@@ -33,7 +33,8 @@ Variants (comma-separated in --variants):
   compact-spacing      every file (training, dev, left-out) read through `ml.augment.compact_spacing`:
                        the readers no longer see in-line spacing (`if (a + b) {` = `if(a+b){`), the
                        habit of auto-formatters that put some humans beside the generators
-  edited-copies        every training file also fitted as an edited copy (`ml.augment.formatting_edit`:
+  edited-copies        every training file also fitted as an edited copy (`ml.augment.formatting_edit`
+                       as training's `evidence_edited_copies` makes them:
                        1-3 of reformat, squeezed spaces, stripped comments; same label, same group, so
                        a copy never scores its original out of fold); dev and left-out files unedited
 
@@ -64,12 +65,12 @@ from typing import Any
 import numpy as np
 from scipy.sparse import vstack as sparse_vstack
 
-from benchmarks.eval_edits import EDITS, edited
+from benchmarks.eval_edits import EDITS, SEED
 from benchmarks.frozen_encoder import CACHE, FrozenEncoderEvidence, FrozenKnnEvidence, frozen_embeddings
 from benchmarks.report import publish
 from benchmarks.token_lm import TokenLMEvidence, lm_tokens
 from benchmarks.word_ngrams import WordNgramEvidence, word_counts
-from ml.augment import compact_spacing, formatting_edit
+from ml.augment import compact_spacing, edit_each
 from ml.calibration import rates_at_threshold, safe_auc, target_intervals, threshold_at_fpr, tpr_at_fpr
 from ml.data import CodeExample, sampling_weights
 from ml.evidence import (
@@ -81,7 +82,7 @@ from ml.evidence import (
     group_folds,
     stacking_weights,
 )
-from ml.stacking import group_key
+from ml.stacking import group_key, with_edited_copies
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTION = "File-evidence variants (aigen dev)"
@@ -96,7 +97,6 @@ TOKEN_LM = "token_lm"
 WORD_NGRAMS = "word_ngrams"
 FROZEN_ENCODER = "frozen_encoder"
 FROZEN_KNN = "frozen_knn"
-EDIT_SEED = 7  # the edited copies' generator (eval_edits edits dev with its own seed, 0)
 # Dev AI files edited as in benchmarks/eval_edits.py, scored against the unedited humans' 1% point.
 EVADER_EDITS = (
     "reformat (1-3 of the three above)",
@@ -252,13 +252,12 @@ class Split:
         rows = [replace(e, code=compact_spacing(e.code, e.language)) for e in self.rows]
         return Split.of(rows, list(self.extra))
 
-    def with_edited_copies(self, seed: int = EDIT_SEED) -> Split:
-        """These files followed by an edited copy of each (`ml.augment.formatting_edit`, same label and
-        group); only the copies' features are computed."""
+    def with_edited_copies(self) -> Split:
+        """These files followed by an edited copy of each, as training makes them
+        (`ml.stacking.with_edited_copies`); only the copies' features are computed."""
         if self.extra:
             raise ValueError("edited copies are not combined with extra columns")
-        codes = edited([e.code for e in self.rows], [e.language for e in self.rows], formatting_edit, seed)
-        copies = Split.of([replace(e, code=c) for e, c in zip(self.rows, codes, strict=True)])
+        copies = Split.of(with_edited_copies(self.rows)[len(self.rows):])
         a, b = self.inputs, copies.inputs
         inputs = EvidenceInputs(np.vstack([a.style, b.style]), sparse_vstack([a.counts, b.counts]).tocsr(),
                                 a.languages + b.languages)
@@ -402,7 +401,7 @@ def edited_dev_ai(dev: Split, compact: bool) -> dict[str, Split]:
     rows = [e for e in dev.rows if e.label == 1]
     out = {}
     for name in EVADER_EDITS:
-        codes = edited([e.code for e in rows], [e.language for e in rows], EDITS[name])
+        codes = edit_each([e.code for e in rows], [e.language for e in rows], EDITS[name], SEED)
         if compact:
             codes = [compact_spacing(c, e.language) for c, e in zip(codes, rows, strict=True)]
         out[name] = Split.of([replace(e, code=c) for e, c in zip(rows, codes, strict=True)], list(dev.extra))

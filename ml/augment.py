@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 HASH_COMMENT_LANGS = {"python", "ruby", "shell", "bash", "perl", "r", "dockerfile", "yaml"}
 BOTH_COMMENT_LANGS = {"php"}
@@ -590,6 +590,14 @@ def augment(
 #: What a person does to generated code in seconds before handing it in (benchmarks/eval_edits.py):
 #: re-layout, squeeze in-line spaces, delete comments. Names stay: descriptive naming is content.
 FORMATTING_EDITS: tuple[Callable[..., str], ...] = (reformat, compact_spacing, strip_comments)
+
+
+def edit_each(
+    codes: Sequence[str], languages: Sequence[str], edit: Callable[[str, str, random.Random], str], seed: int = 0
+) -> list[str]:
+    """Every file through `edit`, each with its own seeded generator: a rerun, or the same file at
+    the same place in another run, is edited alike."""
+    return [edit(c, lang, random.Random(seed * 1_000_003 + i)) for i, (c, lang) in enumerate(zip(codes, languages, strict=True))]
 
 
 def formatting_edit(code: str, language: str, rng: random.Random) -> str:

@@ -80,6 +80,11 @@ class TrainConfig:
     # largest sources set the paths; lower values stop them from learning one source's quirks
     # (benchmarks/evidence_variants.py --loso measures what this does on unseen sources).
     evidence_source_alpha: float = 1.0
+    # Fit the evidence on every training file and also on an edited copy of it (ml.augment
+    # `formatting_edit`: re-layout, squeezed spaces, stripped comments; same label and group), so
+    # that formatting a person changes in seconds stops deciding the score (benchmarks/eval_edits.py:
+    # squeezed spaces took the shipped readers from 62.8% of dev AI files at `high` to 9.6%).
+    evidence_edited_copies: bool = False
     # Share of training files (whole groups, per source, seeded) never drawn for encoder training:
     # after it, the head's mix (encoder path weight, evidence weights, bias) is refitted on them,
     # where neither the encoder nor the out-of-fold evidence has seen their tasks' labels.

@@ -89,6 +89,12 @@ def write_model_card(
             if cfg.file_evidence and cfg.evidence_source_alpha != 1.0
             else "."
         )
+        + (
+            " The file evidence was also fitted on a formatting-edited copy of every training file (re-layout, "
+            "squeezed spaces, stripped comments: ml.augment.formatting_edit), so that such edits move the score less."
+            if cfg.file_evidence and getattr(cfg, "evidence_edited_copies", False)
+            else ""
+        )
     )
     for src, c in data_summary.get("train_by_source", {}).items():
         add(f"  - {src}: {c['human']} human, {c['ai']} AI")

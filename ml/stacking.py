@@ -27,15 +27,19 @@ from typing import Any
 import numpy as np
 import torch
 
+from ml.augment import edit_each, formatting_edit
 from ml.calibration import safe_auc, tpr_at_fpr
 from ml.config import TrainConfig
 from ml.data import CodeExample, sampling_weights
 from ml.evidence import EVIDENCE_FILE, EvidenceInputs, FileEvidence, fit_evidence
+from ml.explain import style_reference
 from ml.model import DualHeadCodeModel
+from ml.stylometry import FEATURE_NAMES
 
 EVIDENCE_OOF_FILE = "evidence_oof.npy"
 EVIDENCE_KEY_FILE = "evidence_key.json"
 # Bump when the evidence features or fit change, so that no cache from before is reused.
+EDIT_SEED = 7  # the edited copies' generator (as benchmarks.evidence_variants `edited-copies`)
 EVIDENCE_CACHE_FORMAT = 3  # 2: style trees averaged over seeds; 3: with the style reference
 
 
@@ -55,7 +59,8 @@ def attach_file_evidence(
     cache = Path(cfg.checkpoint_dir)
     train = data.train
     alpha = cfg.evidence_source_alpha
-    key = evidence_cache_key(train, names, cfg.evidence_folds, cfg.seed, alpha)
+    copies = cfg.evidence_edited_copies
+    key = evidence_cache_key(train, names, cfg.evidence_folds, cfg.seed, alpha, copies)
     evidence: FileEvidence | None = None
     oof: np.ndarray | None = None
     report: dict[str, Any] = {}
@@ -67,18 +72,28 @@ def attach_file_evidence(
         log(f"File evidence: reusing the fitted paths and out-of-fold values in {cache}")
     if evidence is None or oof is None:
         t0 = time.time()
-        inputs = EvidenceInputs.of([e.code for e in train], [e.language for e in train], names)
-        log(f"File evidence: features of {len(train)} files in {time.time() - t0:.0f}s; {cfg.evidence_folds} group folds")
+        rows = with_edited_copies(train) if copies else list(train)
+        inputs = EvidenceInputs.of([e.code for e in rows], [e.language for e in rows], names)
+        log(f"File evidence: features of {len(rows)} files in {time.time() - t0:.0f}s; {cfg.evidence_folds} group folds"
+            + (f" ({len(train)} training files and an edited copy of each)" if copies else ""))
+        weights = None if alpha == 1.0 else sampling_weights(train, alpha) * len(train)
         evidence, oof, report = fit_evidence(
             inputs,
-            [e.label for e in train],
-            [group_key(e) for e in train],
+            [e.label for e in rows],
+            [group_key(e) for e in rows],
             names,
             folds=cfg.evidence_folds,
             seed=cfg.seed,
-            sample_weight=None if alpha == 1.0 else sampling_weights(train, alpha) * len(train),
+            sample_weight=None if weights is None else np.tile(weights, len(rows) // len(train)),
             log=log,
         )
+        if copies:
+            # The originals' out-of-fold values (a copy shares its original's group, so its fold);
+            # the style reference describes the files as people wrote them, not their copies.
+            oof = oof[: len(train)]
+            evidence = dataclasses.replace(evidence, reference=style_reference(
+                inputs.style[: len(train)], [e.label for e in train], inputs.languages[: len(train)], FEATURE_NAMES,
+            ) if inputs.style is not None else None)
         cache.mkdir(parents=True, exist_ok=True)
         evidence.save(cache)
         np.save(cache / EVIDENCE_OOF_FILE, oof)
@@ -114,6 +129,13 @@ def attach_file_evidence(
     return evidence, report
 
 
+def with_edited_copies(rows: Sequence[CodeExample]) -> list[CodeExample]:
+    """`rows` followed by a formatting-edited copy of each (same label, source and group), seeded by
+    position so that a rerun on the same data fits on the same copies."""
+    codes = edit_each([e.code for e in rows], [e.language for e in rows], formatting_edit, EDIT_SEED)
+    return [*rows, *(dataclasses.replace(e, code=c) for e, c in zip(rows, codes, strict=True))]
+
+
 def read_cache_key(cache: Path) -> dict[str, Any]:
     """The cached fit's key and report; {} when there is none or it cannot be read."""
     try:
@@ -124,11 +146,12 @@ def read_cache_key(cache: Path) -> dict[str, Any]:
 
 
 def evidence_cache_key(
-    train: Sequence[CodeExample], names: Sequence[str], folds: int, seed: int, source_alpha: float = 1.0
+    train: Sequence[CodeExample], names: Sequence[str], folds: int, seed: int, source_alpha: float = 1.0,
+    edited_copies: bool = False,
 ) -> str:
     """A digest of everything the out-of-fold fit depends on; the code enters by its own digest.
     (An unweighted fit keeps the key it had before weights existed, so old caches stay valid.)"""
-    weighting = "" if source_alpha == 1.0 else f"|alpha={source_alpha!r}"
+    weighting = ("" if source_alpha == 1.0 else f"|alpha={source_alpha!r}") + ("|edited-copies" if edited_copies else "")
     h = hashlib.sha256(f"{EVIDENCE_CACHE_FORMAT}|{','.join(names)}|{folds}|{seed}|{len(train)}{weighting}".encode())
     for e in train:
         code = hashlib.sha256(e.code.encode("utf-8", "replace")).hexdigest()

@@ -8,7 +8,8 @@ import random
 import numpy as np
 import pytest
 
-from benchmarks.eval_edits import EDITS, chain, changed_share, edited, rates, render
+from benchmarks.eval_edits import EDITS, chain, changed_share, rates, render
+from ml.augment import edit_each
 
 JAVA = "class A {\n    // Add the numbers\n    int f(int a, int b) {\n        if (a > b) { return a + b; }\n        return b;\n    }\n}\n"
 
@@ -16,9 +17,9 @@ JAVA = "class A {\n    // Add the numbers\n    int f(int a, int b) {\n        if
 def test_edits_are_seeded_per_file_and_chained_in_order() -> None:
     codes, langs = [JAVA, JAVA], ["java", "java"]
     for name, edit in EDITS.items():
-        assert edited(codes, langs, edit) == edited(codes, langs, edit), name  # a rerun edits alike
-    assert edited(codes, langs, EDITS["none"]) == codes
-    squeezed = edited(codes, langs, EDITS["strip comments + compact spacing"])[0]
+        assert edit_each(codes, langs, edit) == edit_each(codes, langs, edit), name  # a rerun edits alike
+    assert edit_each(codes, langs, EDITS["none"]) == codes
+    squeezed = edit_each(codes, langs, EDITS["strip comments + compact spacing"])[0]
     assert "//" not in squeezed and "if(a>b){return a+b;}" in squeezed
 
     def tag(mark: str):  # noqa: ANN202

@@ -224,6 +224,16 @@ def test_file_evidence_is_fitted_out_of_fold_saved_and_reused_while_its_inputs_h
                                 evidence_folds=3, evidence_source_alpha=0.0))
     assert "reusing the fitted paths" not in capsys.readouterr().out
     assert not np.allclose(np.array([e.evidence for e in weighted.data.train]), train_ev, atol=1e-3)
+    # Edited copies: a fit of its own; each training file keeps one out-of-fold value, and the style
+    # reference describes the files as written (the copies are not counted).
+    copied = Trainer(tiny_cfg(bb, data, tmp_path, num_epochs=1, freeze_epochs=0, file_evidence=list(PATHS),
+                              evidence_folds=3, evidence_edited_copies=True))
+    log = capsys.readouterr().out
+    assert "reusing the fitted paths" not in log and "an edited copy of each" in log
+    assert len(copied.data.train) == len(trainer.data.train) and len(copied.data.train[0].evidence) == 2
+    assert copied.evidence.reference["files"]["*"] == humans
+    (tmp_path / "card2").mkdir()
+    assert "formatting-edited copy" in write_model_card(tmp_path / "card2", copied.cfg, [], {}, {}, 1.0).read_text()
     # The card says how the evidence was weighted, and only when it was.
     assert "file-evidence paths fitted" not in (out / "README.md").read_text()
     (tmp_path / "card").mkdir()
