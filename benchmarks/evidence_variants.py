@@ -36,7 +36,8 @@ Variants (comma-separated in --variants):
   edited-copies        every training file also fitted as an edited copy (`ml.augment.formatting_edit`
                        as training's `evidence_edited_copies` makes them:
                        1-3 of reformat, squeezed spaces, stripped comments; same label, same group, so
-                       a copy never scores its original out of fold); dev and left-out files unedited
+                       a copy never scores its original out of fold); dev and left-out files unedited.
+                       edited-copies=W: each copy weighs W (0 < W <= 1) in the fit and the mix
 
 Every variant is also scored on dev with its AI files edited (benchmarks/eval_edits.py) against the
 unedited humans' 1% point: how much of its catch a light touch-up before hand-in takes away.
@@ -156,6 +157,7 @@ class Variant:
     columns: tuple[str, ...] = ()  # extra stacked columns (keys of COLUMNS)
     compact_spacing: bool = False
     edited_copies: bool = False
+    copy_weight: float = 1.0  # of each edited copy in the fit and the mix (edited-copies=W)
 
     @property
     def view(self) -> tuple[bool, bool]:
@@ -163,9 +165,9 @@ class Variant:
         return (self.compact_spacing, self.edited_copies)
 
     @property
-    def fit_key(self) -> tuple[float, bool, bool, bool]:
+    def fit_key(self) -> tuple[float, bool, bool, bool, float]:
         """Variants with the same key fit the same paths on the same rows."""
-        return (self.source_alpha, self.drop_rosetta_humans, self.compact_spacing, self.edited_copies)
+        return (self.source_alpha, self.drop_rosetta_humans, self.compact_spacing, self.edited_copies, self.copy_weight)
 
 
 def parse_variant(spec: str) -> Variant:
@@ -182,6 +184,14 @@ def parse_variant(spec: str) -> Variant:
         return Variant(spec, compact_spacing=True)
     if spec == "edited-copies":
         return Variant(spec, edited_copies=True)
+    if spec.startswith("edited-copies="):
+        try:
+            w = float(spec.split("=", 1)[1])
+        except ValueError:
+            w = -1.0
+        if not 0.0 < w <= 1.0:
+            raise ValueError(f"{spec!r}: edited-copies takes a copy weight above 0, at most 1")
+        return Variant(spec, edited_copies=True, copy_weight=w)
     if spec.startswith("source-alpha="):
         try:
             alpha = float(spec.split("=", 1)[1])
@@ -192,7 +202,7 @@ def parse_variant(spec: str) -> Variant:
         return Variant(spec, source_alpha=alpha)
     raise ValueError(
         f"unknown variant {spec!r}; known: shipped, source-alpha=A, lang-offset, no-rosetta-humans, token-lm,"
-        " word-ngrams, frozen-encoder, frozen-knn, compact-spacing, edited-copies"
+        " word-ngrams, frozen-encoder, frozen-knn, compact-spacing, edited-copies[=W]"
     )
 
 
@@ -311,6 +321,9 @@ def fit_paths_of(variant: Variant, train: Split, *, folds: int, seed: int) -> Fi
     part = train.take(index)
     labels = part.labels
     weights = None if variant.source_alpha == 1.0 else sampling_weights(part.rows, variant.source_alpha) * len(index)
+    if variant.copy_weight != 1.0:  # the view's second half are the copies (Split.with_edited_copies)
+        copy = np.where(index >= len(train.rows) // 2, variant.copy_weight, 1.0)
+        weights = copy if weights is None else weights * copy
     evidence, oof, _ = fit_evidence(
         part.inputs, labels, [group_key(e) for e in part.rows], PATHS,
         folds=folds, seed=seed, sample_weight=weights, log=lambda _: None,
@@ -422,7 +435,7 @@ def run_variants(
     """Each variant's dev numbers, its catch on edited dev AI files (and with `loso`, its
     leave-one-source-out rows); variants that train alike share one fit and one set of
     source-left-out fits. Dev AI files are edited from the originals (`edited_dev_ai`)."""
-    bases: dict[tuple[float, bool, bool, bool], Fit] = {}
+    bases: dict[tuple[float, bool, bool, bool, float], Fit] = {}
     held: dict[Any, list[dict[str, Any]]] = {}
     views: dict[tuple[bool, bool], tuple[Split, Split]] = {(False, False): (train, dev)}
     evader: dict[bool, dict[str, Split]] = {}

@@ -142,3 +142,7 @@ def test_edited_copies_double_the_training_rows_but_never_the_test_files() -> No
         assert set(r["evader"]) == set(EVADER_EDITS) and all(0.0 <= v <= 1.0 for v in r["evader"].values())
     text = "\n".join(render(results, "python -m benchmarks.evidence_variants", "today"))
     assert "Dev AI files edited before scoring" in text and "| edited-copies |" in text
+    light = run_variants([parse_variant("edited-copies=0.25")], train, dev, folds=2, seed=0)[0]
+    assert light["train_files"] == 2 * len(data) and light["weights"] != by["edited-copies"]["weights"]
+    with pytest.raises(ValueError, match="copy weight"):
+        parse_variant("edited-copies=0")
