@@ -84,15 +84,17 @@ def explain_evidence(
 ) -> dict[str, Any]:
     """The evidence term of one file, path by path (log-odds times the head's weight), with its
     strongest style effects and the lines that push it most towards AI, in logit units."""
-    from ml.evidence import CHAR_NGRAMS, STYLE_TREES, style_inputs
+    from ml.evidence import CHAR_NGRAMS, STYLE_TREES, EvidenceInputs
 
     out: dict[str, Any] = {"parts": {}, "style": [], "style_reference": None, "lines": []}
-    matrix = evidence.matrix([code], [language])[0].astype(np.float64)
+    inputs = EvidenceInputs.of([code], [language], evidence.names)  # read once: scored and occluded
+    matrix = evidence.matrix_of(inputs)[0].astype(np.float64)
     for name, w, v in zip(evidence.names, weights, matrix, strict=True):
         out["parts"][name] = float(w * v)
         if name == STYLE_TREES and evidence.trees is not None and evidence.reference is not None:
             names = list(evidence.style_names)
-            x = style_inputs([code], [language])[0, evidence.style_index()].astype(np.float64)
+            assert inputs.style is not None
+            x = inputs.style[0, evidence.style_index()].astype(np.float64)
             ref, key = reference_row(evidence.reference, language, names)
             effects = w * style_effects(evidence.trees, x, ref)
             order = np.argsort(-np.abs(effects), kind="stable")[:top]
