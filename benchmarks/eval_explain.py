@@ -32,6 +32,7 @@ import numpy as np
 from benchmarks.report import markdown_table, publish
 from benchmarks.served import BATCH, load, logit, parser, scores
 from ml.codetext import split_lines
+from ml.style_terms import FEATURE_TERMS
 
 SECTION = "Explanations (aigen dev)"
 DELETE = 3
@@ -137,8 +138,8 @@ def render(results: dict[str, Any], command: str, when: str) -> list[str]:
     out += ["", "Which habit tops the explanation (files whose top habit pushes towards AI):", ""]
     rows = []
     for who in ("human", "ai"):
-        rows += [[who, f, n] for f, n in results["habits"][who]]
-    out.append(markdown_table(["flagged", "top habit", "files"], rows))
+        rows += [[who, f, FEATURE_TERMS.get(f, (f, "level"))[0], n] for f, n in results["habits"][who]]
+    out.append(markdown_table(["flagged", "top habit", "in the comment's words", "files"], rows))
     return out
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.repo_config import RepoConfig
+from ml.explain import reasons_text
 from ml.submission import FileRisk, Fragment, PairMatch, Report, Skipped
 
 LEVEL_ORDER = {"low": 0, "medium": 1, "high": 2}
@@ -144,6 +145,8 @@ def render(report: Report, ctx: CommentContext) -> str:
             lines.append("| " + " | ".join(row) + " |")
     else:
         lines.append("No code files in this change could be analysed.")
+    if show_ai:
+        lines += _reasons(report, ctx, kind)
     if report.skipped:
         lines += ["", f"<details><summary>Skipped files ({len(report.skipped)})</summary>", ""]
         lines += [f"- {_code(s.path)}: {s.reason}" for s in sorted(report.skipped, key=_skip_key)]
@@ -160,6 +163,24 @@ def render(report: Report, ctx: CommentContext) -> str:
         f"Ref {sep}{ctx.submission.rsplit(sep, 1)[-1]}.</sub>",
     ]
     return "\n".join(lines) + "\n"
+
+
+def explained_high(report: Report, config: RepoConfig) -> list[tuple[FileRisk, str]]:
+    """(file, why in words) for each high-risk file that carries an explanation, by path."""
+    return [(r, reasons_text(r.explanation)) for r in sorted(report.files, key=lambda f: f.path)
+            if r.explanation and level_for(r, config) == "high" and reasons_text(r.explanation)]
+
+
+def _reasons(report: Report, ctx: CommentContext, kind: str) -> list[str]:
+    """Why the high-risk files scored high: their own line numbers and style habits, no code."""
+    rows = explained_high(report, ctx.config)
+    if not rows:
+        return []
+    out = ["", f"<details><summary>Why {len(rows)} file{'s' if len(rows) != 1 else ''} scored high</summary>", ""]
+    out += [f"- {_code(risk.path)}: {why}." for risk, why in rows]
+    out += ["", f"Where to look, not proof: people write this way too, and light edits change these signals. "
+            f"Line numbers are those of the file in this {kind}.", "", "</details>"]
+    return out
 
 
 def _skip_key(s: Skipped) -> str:

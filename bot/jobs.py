@@ -117,6 +117,9 @@ def run_analysis(
         base=base,
         options=analysis.AnalysisOptions(detector=detector, ai=config.ai_detection and detector is not None),
     )
+    if detector is not None and config.ai_explain:
+        # The comment explains this submission's high-risk files only (its author's own code).
+        analysis.explain_files(report, [target], detector, lambda r: comments.level_for(r, config) == "high")
     if detector is not None and not report.model_version:
         report.model_version = str(getattr(detector, "model_version", "") or "") or None
     return restrict_to(report, target.name)

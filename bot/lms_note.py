@@ -8,7 +8,8 @@ student can read the note right now:
 - other submissions are named only in a note the student cannot read; a student-visible
   note says "another submission of this assignment" (classmates' identities are not the
   student's business), and never shows another submission's line numbers;
-- the AI-risk level is shown only when the policy allows it (bot.lms_config);
+- the AI-risk level is shown only when the policy allows it (bot.lms_config), and with it, for
+  high-risk files, why (the student's own line numbers and style habits; ml/explain.py);
 - the link to the instructor-side HTML report is shown only where the policy allows it.
 
 Wording stays neutral: signals worth a look, never a verdict about a student.
@@ -19,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from bot.comment import LEVEL_ORDER, best_matches, level_for
+from bot.comment import LEVEL_ORDER, best_matches, explained_high, level_for
 from bot.repo_config import RepoConfig
 from ml.submission import Report
 
@@ -127,6 +128,9 @@ def render_text(report: Report, ctx: NoteContext, content: NoteContent) -> str:
         if other != "—":
             detail.append(f"similar to {other} ({score}), lines {lines_}")
         lines.append(f"- {path}: " + ("; ".join(detail) if detail else "no signals"))
+    if content.show_ai and (why := explained_high(report, ctx.config)):
+        lines += ["", "Why the high-risk files scored high (where to look, not proof):"]
+        lines += [f"- {risk.path}: {text}." for risk, text in why]
     if report.skipped:
         lines += ["", f"Not analysed ({len(report.skipped)}):"]
         lines += [f"- {s.path}: {s.reason}" for s in sorted(report.skipped, key=lambda s: s.path)]
@@ -152,6 +156,10 @@ def render_html(report: Report, ctx: NoteContext, content: NoteContent) -> str:
         for row in rows:
             out.append("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>")
         out.append("</tbody></table>")
+    if content.show_ai and (why := explained_high(report, ctx.config)):
+        out.append("<p>Why the high-risk files scored high (where to look, not proof):</p><ul>")
+        out += [f"<li>{escape(risk.path)}: {escape(text)}.</li>" for risk, text in why]
+        out.append("</ul>")
     if report.skipped:
         out.append(f"<p>Not analysed ({len(report.skipped)}):</p><ul>")
         out += [f"<li>{escape(s.path)}: {escape(s.reason)}</li>" for s in sorted(report.skipped, key=lambda s: s.path)]

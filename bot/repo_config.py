@@ -11,6 +11,7 @@ base_code: ["starter/"]         # template code given to everyone: matches insid
 languages: [python, java]       # only these languages (default: all recognised)
 thresholds: {similarity: 0.6, ai_risk_high: 0.8, ai_risk_medium: 0.5}  # AI: default = the model's calibration
 ai_detection: true              # false: similarity only
+ai_explain: true                # false: no "why" line (line numbers, style habits) under high-risk files
 mode: comment                   # comment | status (status only: no PR comment)
 scope: repository               # repository | assignment (GitHub Classroom: same org + prefix)
 assignment_prefix: ""           # e.g. "hw1-" (defaults to the repo name up to its last "-")
@@ -41,6 +42,7 @@ class RepoConfig:
     ai_risk_high: float | None = None
     ai_risk_medium: float | None = None
     ai_detection: bool = True
+    ai_explain: bool = True
     mode: str = "comment"
     scope: str = "repository"
     assignment_prefix: str = ""
@@ -90,6 +92,13 @@ def _unit(value: Any, key: str, default: float | None, errors: list[str]) -> flo
     return float(value)
 
 
+def _flag(value: Any, key: str, errors: list[str]) -> bool:
+    if not isinstance(value, bool):
+        errors.append(f"{key} must be true or false")
+        return True
+    return value
+
+
 def parse(text: str | None) -> RepoConfig:
     """Parse the file's text (None: no file). Never raises; problems go to `errors`."""
     if text is None or not text.strip():
@@ -105,8 +114,8 @@ def parse(text: str | None) -> RepoConfig:
     if not isinstance(data, dict):
         return RepoConfig(errors=(f"{CONFIG_PATH} must be a mapping; using defaults",))
     errors: list[str] = []
-    known = {"include", "exclude", "base_code", "languages", "thresholds", "ai_detection", "mode", "scope",
-             "assignment_prefix"}
+    known = {"include", "exclude", "base_code", "languages", "thresholds", "ai_detection", "ai_explain", "mode",
+             "scope", "assignment_prefix"}
     for key in sorted(set(map(str, data)) - known):
         errors.append(f"unknown key {key!r}")
     thresholds = data.get("thresholds") or {}
@@ -115,10 +124,8 @@ def parse(text: str | None) -> RepoConfig:
         thresholds = {}
     for key in sorted(set(map(str, thresholds)) - {"similarity", "ai_risk_high", "ai_risk_medium"}):
         errors.append(f"unknown threshold {key!r}")
-    ai = data.get("ai_detection", True)
-    if not isinstance(ai, bool):
-        errors.append("ai_detection must be true or false")
-        ai = True
+    ai = _flag(data.get("ai_detection", True), "ai_detection", errors)
+    explain = _flag(data.get("ai_explain", True), "ai_explain", errors)
     mode = data.get("mode", "comment")
     if mode not in MODES:
         errors.append(f"mode must be one of {', '.join(MODES)}")
@@ -148,6 +155,7 @@ def parse(text: str | None) -> RepoConfig:
         ai_risk_high=high,
         ai_risk_medium=medium,
         ai_detection=ai,
+        ai_explain=explain,
         mode=mode,
         scope=scope,
         assignment_prefix=prefix,

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ml.style_terms import describe
+
 if TYPE_CHECKING:
     from ml.evidence import FileEvidence
     from ml.trees import TreeEnsemble
@@ -101,7 +103,7 @@ def explain_evidence(
             out["style_reference"] = key
             out["style"] = [
                 {"feature": names[j], "value": round(float(x[j]), 4), "typical_human": round(float(ref[j]), 4),
-                 "effect": round(float(effects[j]), 4)}
+                 "effect": round(float(effects[j]), 4), "description": describe(names[j], float(x[j]), float(ref[j]))}
                 for j in order
                 if effects[j] != 0.0
             ]
@@ -110,3 +112,26 @@ def explain_evidence(
             ranked = sorted(((w * e, n) for n, e in lines.items() if w * e > 0), reverse=True)[:top]
             out["lines"] = [{"line": n, "effect": round(float(e), 4)} for e, n in ranked]
     return out
+
+
+def reasons(explanation: dict[str, Any], top: int = 3) -> tuple[list[int], list[str]]:
+    """(line numbers, habits in words) that push a file towards AI, strongest first, at most
+    `top` of each: what a reviewer reads beside a flagged file. Habits that make the file look
+    *more* human are left out here; they stay in the full explanation."""
+    lines = [int(x["line"]) for x in explanation.get("lines", [])[:top]]
+    habits = [s.get("description") or s["feature"] for s in explanation.get("style", []) if s["effect"] > 0][:top]
+    return lines, habits
+
+
+def reasons_text(explanation: dict[str, Any], top: int = 3) -> str:
+    """`reasons` as one sentence (plain text; backticks mark code-like tokens such as `if (`)."""
+    lines, habits = reasons(explanation, top)
+    parts = []
+    if lines:
+        parts.append(f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))} "
+                     f"read{'' if len(lines) > 1 else 's'} most like generated code")
+    if habits:
+        who = explanation.get("style_reference")
+        typical = "a typical human file" if who in (None, POOLED) else f"a typical human {who} file"
+        parts.append(f"unlike {typical}: " + "; ".join(habits))
+    return "; ".join(parts)

@@ -47,6 +47,16 @@ class FileRisk:
     language: str
     ai_score: float | None
     risk_level: str | None
+    # Why the file scored as it did (ml/explain.py): numbers, feature names and line numbers of
+    # this file only, never code. Set only for files a reviewer is pointed at (bot.analysis).
+    explanation: dict[str, Any] | None = field(default=None, hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scan contract's file row; `explanation` only where there is one."""
+        out = asdict(self)
+        if self.explanation is None:
+            del out["explanation"]
+        return out
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,7 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "files": [asdict(f) for f in self.files],
+            "files": [f.to_dict() for f in self.files],
             "pairs": [p.to_dict() for p in self.pairs],
             "skipped": [asdict(s) for s in self.skipped],
             "model_version": self.model_version,

@@ -18,7 +18,8 @@ Example: codeguard detect alice/assignment4 --history alice/assignment1 --histor
 Why a file scored as it did: `--explain` adds, per file, how the logit splits into its parts
 (the encoder path, the style trees, the character n-grams), the style habits whose typical-human
 value would lower the score most (feature of ml/stylometry.py, the file's value, the median of
-human training files in its language, the effect in logits), and the line numbers whose
+human training files in its language, the effect in logits, and all that in words, from
+ml/style_terms.py), and the line numbers whose
 characters read most like generated code. Numbers and line numbers only, never code
 (ml/explain.py; docs/BENCHMARKS.md, "Explanations").
 """
@@ -218,8 +219,7 @@ def explanation_lines(ex: dict[str, Any]) -> list[str]:
     if ex.get("style"):
         ref = ex["style_reference"]
         who = "human file" if ref == "*" else f"human {ref} file"
-        habits = "; ".join(f"{s['feature']} {s['value']:.2f} (typical {s['typical_human']:.2f}) {s['effect']:+.2f}"
-                           for s in ex["style"])
+        habits = "; ".join(f"{s.get('description') or s['feature']} ({s['effect']:+.2f})" for s in ex["style"])
         out.append(f"style against a typical {who} (logits towards AI): {habits}")
     if ex.get("lines"):
         out.append("lines whose characters read most generated: "

@@ -25,6 +25,7 @@ from typing import Any
 from bot.reports import DEFAULT_DETAIL_PAIRS, DEFAULT_MAX_ROWS
 from bot.reports.highlight import LINE_SEP, highlight_lines, style_css
 from bot.reports.view import ReportView, full_path, resolve_file
+from ml.explain import reasons_text
 
 HISTOGRAM_BINS = 20
 
@@ -193,7 +194,8 @@ def build_payload(
                 row.rank,
             ]
         )
-    risk = [[f.path, f.language, _r(f.ai_score), f.risk_level] for f in view.files]
+    risk = [[f.path, f.language, _r(f.ai_score), f.risk_level, reasons_text(f.explanation) if f.explanation else ""]
+            for f in view.files]
     return {
         "overview": _overview(
             view, generated or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), len(names)

@@ -4,7 +4,8 @@ Two rules: an AI-generated-code risk signal per file at medium or high risk, and
 code-similarity finding per pair located on the longest matched fragment of its first
 side, with every matched region of both sides as related locations. Low-risk files are
 not results: code scanning shows every result as an alert, and an alert for "nothing
-notable" would bury the ones worth reading.
+notable" would bury the ones worth reading. A file scanned with `--explain` is located on the
+line that reads most like generated code, and its message says why (ml/explain.py).
 
 Each result carries a partial fingerprint of what it is about (the file, or the
 unordered pair), so re-running a scan updates an alert instead of opening a new one.
@@ -20,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.reports.view import PairRow, ReportView, full_path
+from ml.explain import reasons, reasons_text
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 AI_RULE = "codeguard/ai-generated-risk"
@@ -162,6 +164,8 @@ def render_sarif(view: ReportView, *, uri_prefix: str = "") -> dict[str, Any]:
         level = (real.risk_level or "").lower()
         if level not in _LEVEL:
             continue
+        why = reasons_text(real.explanation) if real.explanation else ""
+        lines, _ = reasons(real.explanation) if real.explanation else ([], [])
         results.append(
             {
                 "ruleId": AI_RULE,
@@ -169,9 +173,11 @@ def render_sarif(view: ReportView, *, uri_prefix: str = "") -> dict[str, Any]:
                 "level": _LEVEL[level],
                 "message": {
                     "text": f"AI-generated code risk: {level} (score {_score(real.ai_score)}). "
-                    "A signal for human review, not a verdict."
+                    + (f"Why: {why}. " if why else "")
+                    + "A signal for human review, not a verdict."
                 },
-                "locations": [_location(uri(real.path), 1)],
+                # Code scanning annotates the primary location: the line that reads most generated.
+                "locations": [_location(uri(real.path), lines[0] if lines else 1)],
                 "partialFingerprints": {"codeguardFile/v1": _fingerprint(real.path)},
                 "properties": {"ai_score": real.ai_score, "risk_level": level, "path": shown.path},
             }

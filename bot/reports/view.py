@@ -9,7 +9,7 @@ longest fragment and the same pseudonym in all three.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.reports.anonymise import Pseudonymiser
@@ -190,7 +190,7 @@ def build_view(
             )
         )
     view.files = [
-        FileRisk(view.show_path(f.path), f.language, f.ai_score, f.risk_level) for f in report.files
+        replace(f, path=view.show_path(f.path)) for f in report.files
     ]
     view.skipped = [Skipped(view.show_path(s.path), s.reason) for s in report.skipped]
     return view

@@ -62,3 +62,7 @@ def test_deletion_test_finds_the_lines_that_carry_the_score(tmp_path: Path) -> N
     }
     text = "\n".join(render(results, "python -m benchmarks.eval_explain", "today"))
     assert "| ai | 6 |" in text and "named lines that are comments" in text and "| human | 0 |" not in text
+    top, n = results["habits"]["ai"][0]  # type: ignore[index]
+    from ml.style_terms import FEATURE_TERMS
+
+    assert f"| ai | {top} | {FEATURE_TERMS[top][0]} | {n} |" in text

@@ -112,3 +112,57 @@ def test_scan_cli_model_flags(tiny_model_dir: Path, tmp_path: Path, capsys: pyte
     assert all(f["ai_score"] is None for f in data["files"])
     assert main(["scan", str(cls), "--model", str(tmp_path / "nope"), "--format", "json"]) == 2
     assert "no trained model" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def evidence_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from ml.evidence import PATHS
+
+    return make_tiny_model(tmp_path_factory.mktemp("tiny-evidence"), evidence=PATHS)
+
+
+def _java_class() -> list[Submission]:
+    from tests.ml.conftest import tiny_evidence_rows
+
+    codes = tiny_evidence_rows()[0]
+    return [Submission(name, [SourceFile("Main.java", "java", code)]) for name, code in
+            (("ann", codes[0]), ("ben", codes[1]), ("cat", codes[3]))]
+
+
+def test_explain_files_explains_only_the_wanted_scored_files(evidence_model_dir: Path):
+    from bot.analysis import explain_files
+
+    detector = CodeDetectorInference(evidence_model_dir)
+    subs = _java_class()
+    report = analyze(subs, options=AnalysisOptions(min_similarity=0.0, detector=detector, ai=True))
+    # Only "ben" is a submission the reader sees; "cat" would be wanted but is not among them.
+    n = explain_files(report, subs[:2], detector, lambda r: r.path != "ann/Main.java")
+    assert n == 1
+    by_path = {f.path: f for f in report.files}
+    assert by_path["ann/Main.java"].explanation is None and by_path["cat/Main.java"].explanation is None
+    assert by_path["ben/Main.java"].explanation == detector.explain([subs[1].files[0].text], ["java"])[0]
+    rows = {f["path"]: f for f in report.to_dict()["files"]}
+    assert "explanation" not in rows["ann/Main.java"] and rows["ben/Main.java"]["explanation"]["lines"]
+    assert explain_files(analyze(subs), subs, detector, lambda r: True) == 0  # unscored: nothing to explain
+
+
+def test_scan_explain_flag(evidence_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    cls = tmp_path / "class"
+    for sub in _java_class():
+        (cls / sub.name).mkdir(parents=True)
+        (cls / sub.name / "Main.java").write_text(sub.files[0].text)
+    out = tmp_path / "r.json"
+    args = ["scan", str(cls), "--model", str(evidence_model_dir), "--format", "json", "--out", str(out)]
+    assert main([*args, "--explain", "all"]) == 0
+    data = json.loads(out.read_text())
+    assert data["settings"]["explained_from"] == "all"
+    assert all("explanation" in f and f["explanation"]["parts"] for f in data["files"])
+    assert main(args) == 0
+    assert all("explanation" not in f for f in json.loads(out.read_text())["files"])
+    assert main([*args, "--explain"]) == 0  # high only: exactly the files at high
+    data = json.loads(out.read_text())
+    assert {f["path"] for f in data["files"] if "explanation" in f} == {
+        f["path"] for f in data["files"] if f["risk_level"] == "high"} == {"ben/Main.java", "cat/Main.java"}
+    capsys.readouterr()
+    assert main(["scan", str(cls), "--no-model", "--explain"]) == 2
+    assert "--explain needs a model" in capsys.readouterr().err

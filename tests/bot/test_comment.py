@@ -58,3 +58,29 @@ def test_summary_states() -> None:
     quiet = Report(files=[FileRisk("a.py", "python", 0.1, "low")])
     assert summary(quiet, ctx()) == ("success", "1 file analysed; highest AI-generated risk: low; "
                                                 "no signals above the thresholds")
+
+
+WHY = {"style_reference": "python", "lines": [{"line": 7, "effect": 1.2}, {"line": 2, "effect": 0.4}],
+       "style": [{"feature": "comment_capitalised_ratio", "effect": 0.9,
+                  "description": "comments starting with a capital letter: 100% here, typically 0%"}]}
+
+
+def explained_report() -> Report:
+    from dataclasses import replace
+
+    r = report()
+    r.files = [replace(r.files[0], explanation=WHY), *r.files[1:], FileRisk("src/d.py", "python", 0.3, "low", WHY)]
+    return r
+
+
+def test_high_files_say_why_in_their_own_line_numbers() -> None:
+    text = render(explained_report(), ctx())
+    assert "<summary>Why 1 file scored high</summary>" in text
+    assert ("- `src/a.py`: lines 7, 2 read most like generated code; unlike a typical human python file: "
+            "comments starting with a capital letter: 100% here, typically 0%.") in text
+    assert "`src/d.py`:" not in text  # low risk: explained or not, no reason is given
+    assert "not proof" in text and "this pull request" in text
+    # The repository's own thresholds decide what is high; AI off or no explanation: nothing.
+    assert "scored high" not in render(explained_report(), ctx(ai_risk_high=0.95, ai_risk_medium=0.5))
+    assert "scored high" not in render(explained_report(), ctx(ai_detection=False))
+    assert "scored high" not in render(report(), ctx())

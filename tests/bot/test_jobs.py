@@ -74,3 +74,27 @@ def test_run_analysis_keeps_only_the_target_with_relative_paths() -> None:
     frag = report.pairs[0].fragments[0]
     ours = frag.a_path if report.pairs[0].a == "org/r#2" else frag.b_path
     assert ours == "src/f.py"
+
+
+def test_run_analysis_explains_the_targets_high_files_unless_switched_off(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ml.evidence import PATHS
+    from ml.inference import clear_cache
+    from tests.ml.conftest import make_tiny_model, tiny_evidence_rows
+
+    d = make_tiny_model(tmp_path, evidence=PATHS)
+    codes = tiny_evidence_rows()[0]  # even rows human-like, odd rows generator-like
+    target = Submission("org/r#2", [SourceFile("A.java", "java", codes[1]), SourceFile("B.java", "java", codes[0])])
+    other = Submission("org/r#1", [SourceFile("C.java", "java", codes[3])])
+    jobs._model.clear()
+    clear_cache()
+    try:
+        report = jobs.run_analysis(target, [other], [], RepoConfig(), Settings(model=str(d)))
+        levels = {f.path: f.risk_level for f in report.files}
+        assert levels == {"A.java": "high", "B.java": "low"}
+        explained = {f.path for f in report.files if f.explanation}
+        assert explained == {"A.java"} and report.files[0].explanation["lines"]  # type: ignore[index]
+        off = jobs.run_analysis(target, [other], [], RepoConfig(ai_explain=False), Settings(model=str(d)))
+        assert all(f.explanation is None for f in off.files)
+    finally:
+        jobs._model.clear()
+        clear_cache()

@@ -42,6 +42,22 @@ def test_visible_note_hides_classmates_and_ai_risk_hidden_note_shows_them() -> N
     assert "compared with 4 other submissions" in hidden
 
 
+def test_the_why_of_a_high_file_goes_only_where_ai_risk_does() -> None:
+    why = {"style_reference": "*", "lines": [{"line": 4, "effect": 1.0}],
+           "style": [{"feature": "f", "effect": 0.5, "description": "`{` on a line of its own: 0% here, typically 80%"}]}
+    report = _report()
+    report.files = [FileRisk("a.py", "python", 0.93, "high", why)]
+    ctx = NoteContext("user-67", "attempt 1", "m1", CFG.repo_config(), compared_with=4)
+    text = render_text(report, ctx, decide("full_while_hidden", True, True, None))  # type: ignore[arg-type]
+    assert ("- a.py: line 4 reads most like generated code; unlike a typical human file: "
+            "`{` on a line of its own: 0% here, typically 80%.") in text
+    html = render_html(report, ctx, decide("full_while_hidden", True, True, None))  # type: ignore[arg-type]
+    assert "<li>a.py: line 4 reads most like generated code;" in html
+    for hidden_ai in (decide("full_while_hidden", False, True, None), decide("similarity_only", True, True, None)):
+        assert "generated code" not in render_text(report, ctx, hidden_ai)  # type: ignore[arg-type]
+        assert "generated code" not in render_html(report, ctx, hidden_ai)  # type: ignore[arg-type]
+
+
 def test_html_note_escapes_student_controlled_names() -> None:
     report = Report(files=[FileRisk("<script>x</script>.py", "python", None, None)])
     ctx = NoteContext("user-1", "attempt 1", "m1", CFG.repo_config())

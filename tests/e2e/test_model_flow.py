@@ -14,6 +14,37 @@ from tests.e2e.helpers import github_headers
 from tests.e2e.standins import GitHubStandIn
 from tests.e2e.test_github_flow import OWN, pr_payload
 
+# Written the way a chat assistant answers a Code Jam task: it scores high with the shipped model.
+GENERATED = """import java.util.Scanner;
+
+public class Main {
+    public static void main(String[] args) {
+        // Create a Scanner object to read input
+        Scanner scanner = new Scanner(System.in);
+
+        // Read the number of test cases
+        int t = scanner.nextInt();
+
+        // Process each test case
+        for (int i = 1; i <= t; i++) {
+            int n = scanner.nextInt();
+            long sum = 0;
+
+            // Calculate the sum of the numbers
+            for (int j = 0; j < n; j++) {
+                sum += scanner.nextLong();
+            }
+
+            // Output the result for the current test case
+            System.out.println("Case #" + i + ": " + sum);
+        }
+
+        // Close the scanner
+        scanner.close();
+    }
+}
+"""
+
 
 @pytest.mark.slow
 @pytest.mark.integration
@@ -23,8 +54,9 @@ def test_worker_loads_default_model_once_and_reports_its_version(rconn: redis.Re
         pytest.skip("models/default has no trained artifact yet")
     env = bot_env(github_api, None, CODEGUARD_MODEL="default")
     web = web_factory(env)
-    for number, sha in [(4, "4" * 40), (5, "5" * 40)]:
-        github_api.add_pull(number, sha, {"a.py": OWN})
+    pulls = [(4, "4" * 40, {"a.py": OWN}), (5, "5" * 40, {"a.py": OWN}), (6, "6" * 40, {"Main.java": GENERATED})]
+    for number, sha, files in pulls:
+        github_api.add_pull(number, sha, files)
         body = pr_payload(number, sha)
         assert web.post("/webhooks/github", body, github_headers(body, "pull_request")).status_code == 202
     log = run_worker(env, timeout=600)
@@ -33,3 +65,12 @@ def test_worker_loads_default_model_once_and_reports_its_version(rconn: redis.Re
     for number in (4, 5):
         (comment,) = github_api.bot_comments(number)
         assert f"model `{version}`" in comment["body"]
+        assert "scored high" not in comment["body"]
+    # A high-risk file is explained in the comment: its own line numbers and habits, no code.
+    body = github_api.bot_comments(6)[0]["body"]
+    assert "| `Main.java` | high (" in body and "<summary>Why 1 file scored high</summary>" in body
+    why = next(line for line in body.splitlines() if line.startswith("- `Main.java`: "))
+    named = [int(n) for n in why.split(": ", 1)[1].split(" read", 1)[0].removeprefix("lines ").split(", ")]
+    assert named and all(1 <= n <= GENERATED.count("\n") for n in named)
+    code_lines = {ln.strip() for ln in GENERATED.splitlines() if len(ln.strip()) > 3}
+    assert not any(code in body for code in code_lines)  # no line of the file is quoted

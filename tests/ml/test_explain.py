@@ -119,3 +119,30 @@ def test_the_shipped_model_explains_with_its_language_reference() -> None:
     assert sum(ex["parts"].values()) == pytest.approx(ex["logit"], abs=1e-6)
     assert len(ex["style"]) == 5 and len({s["feature"] for s in ex["style"]}) == 5
     assert [abs(s["effect"]) for s in ex["style"]] == sorted((abs(s["effect"]) for s in ex["style"]), reverse=True)
+    from ml.style_terms import describe
+
+    assert [s["description"] for s in ex["style"]] == [
+        describe(s["feature"], s["value"], s["typical_human"]) for s in ex["style"]]
+
+
+def test_reasons_keep_what_points_towards_ai_in_words() -> None:
+    from ml.explain import reasons, reasons_text
+
+    ex = {
+        "style_reference": "java",
+        "lines": [{"line": 14, "effect": 2.0}, {"line": 3, "effect": 1.0}, {"line": 9, "effect": 0.5},
+                  {"line": 1, "effect": 0.1}],
+        "style": [
+            {"feature": "a", "effect": 2.0, "description": "habit a"},
+            {"feature": "b", "effect": -1.5, "description": "habit b"},  # looks human: not a reason
+            {"feature": "c", "effect": 0.4},  # a model's explanation from before descriptions
+        ],
+    }
+    assert reasons(ex) == ([14, 3, 9], ["habit a", "c"])
+    assert reasons_text(ex) == ("lines 14, 3, 9 read most like generated code; "
+                                "unlike a typical human java file: habit a; c")
+    one = {"style_reference": POOLED, "lines": [{"line": 2, "effect": 1.0}], "style": []}
+    assert reasons_text(one) == "line 2 reads most like generated code"
+    assert reasons_text({"lines": [], "style": [{"feature": "x", "effect": -1.0}]}) == ""
+    assert reasons_text({"style_reference": POOLED, "lines": [], "style": [{"feature": "x", "effect": 1.0}]}) == (
+        "unlike a typical human file: x")

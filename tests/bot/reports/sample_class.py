@@ -87,6 +87,10 @@ public class Stats {
 }
 """
 
+# What `--explain` attaches to a high file (ml/explain.py): line numbers and habits, no code.
+CAROL_WHY = {"style_reference": "python", "lines": [{"line": 3, "effect": 1.5}, {"line": 1, "effect": 0.2}],
+             "style": [{"feature": "comment_capitalised_ratio", "effect": 0.8,
+                        "description": "comments starting with a capital letter: 100% here, typically 0%"}]}
 HOSTILE_NAME = "zoe<img src=x onerror=alert(1)>"
 HOSTILE_TEXT = """s = "</script><script>alert('x')</script>"
 t = "<!-- <script> -->"
@@ -133,7 +137,7 @@ def small_class() -> tuple[Report, list[Submission], dict[str, float]]:
         FileRisk("alice/stats.py", "python", 0.12, "low"),
         FileRisk("bob/stats.py", "python", 0.48, "medium"),
         FileRisk("bob/notes/readme.py", "python", 0.05, "low"),
-        FileRisk("carol/stats.py", "python", 0.93, "high"),
+        FileRisk("carol/stats.py", "python", 0.93, "high", CAROL_WHY),
         FileRisk("dave/Stats.java", "java", 0.20, "low"),
         FileRisk("eve/src/Stats.java", "java", 0.71, "high"),
         FileRisk(f"{HOSTILE_NAME}/x.py", "python", 0.33, "low"),

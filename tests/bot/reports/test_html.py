@@ -88,6 +88,9 @@ def test_data_block_round_trips_and_holds_sources_for_top_pairs(page: str) -> No
     shown = re.sub(r"<[^>]+>", "", hostile_file["html"])
     assert "&lt;/script&gt;&lt;script&gt;alert('x')&lt;/script&gt;" in shown
     assert HOSTILE_TEXT.count("\n") == hostile_file["lines"]
+    why = {row[0]: row[4] for row in data["risk"]}
+    assert why["carol/stats.py"].startswith("lines 3, 1 read most like generated code; unlike a typical human python")
+    assert why["eve/src/Stats.java"] == "" and why["alice/stats.py"] == ""  # nothing explained there
 
 
 def test_overview_lists_settings_skipped_and_model(page: str) -> None:

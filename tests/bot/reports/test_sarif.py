@@ -45,6 +45,14 @@ def test_ai_results_only_for_medium_and_high() -> None:
     assert by_uri == {"bob/stats.py": "note", "carol/stats.py": "warning", "eve/src/Stats.java": "warning"}
 
 
+def test_an_explained_file_is_located_on_its_most_generated_line_and_says_why() -> None:
+    results = {_uri(r["locations"][0]): r for r in _sarif()["runs"][0]["results"] if r["ruleId"] == AI_RULE}
+    carol, eve = results["carol/stats.py"], results["eve/src/Stats.java"]
+    assert carol["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
+    assert "Why: lines 3, 1 read most like generated code; unlike a typical human python file: " in carol["message"]["text"]
+    assert eve["locations"][0]["physicalLocation"]["region"]["startLine"] == 1 and "Why" not in eve["message"]["text"]
+
+
 def test_similarity_result_points_at_longest_region_with_both_sides_related() -> None:
     results = [r for r in _sarif()["runs"][0]["results"] if r["ruleId"] == SIMILARITY_RULE]
     assert len(results) == 4
