@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ml.explain import reasons_text
 from ml.submission import PairMatch, Report
 
 DEFAULT_TEXT_ROWS = 20
@@ -128,8 +129,43 @@ def _style(score: float) -> str:
     return ""
 
 
+def _render_risk(report: Report, console: Console, limit: int) -> None:
+    """The files at medium or high AI-generated risk, highest first (nothing when no model ran)."""
+    scored = [f for f in report.files if f.ai_score is not None]
+    if not scored:
+        return
+    flagged = sorted((f for f in scored if f.risk_level in ("medium", "high")), key=lambda f: -(f.ai_score or 0.0))
+    high = sum(f.risk_level == "high" for f in flagged)
+    if not flagged:
+        console.print(f"AI-generated risk: none of the {len(scored)} scored files is at medium or high.")
+        return
+    shown = flagged[:limit]
+    console.print(f"[bold]AI-generated risk[/]: {high} high, {len(flagged) - high} medium of {len(scored)} files"
+                  + (f" (first {len(shown)} shown)" if len(shown) < len(flagged) else ""))
+    table = Table()
+    table.add_column("Level")
+    table.add_column("Score", justify="right")
+    table.add_column("File")
+    explained = any(f.explanation for f in shown)
+    if explained:
+        table.add_column("Why (where to look)")
+    for f in shown:
+        row = [Text(f.risk_level or "", style="bold red" if f.risk_level == "high" else "yellow"),
+               f"{f.ai_score:.3f}", Text(f.path)]
+        if explained:
+            row.append(Text(reasons_text(f.explanation) if f.explanation else ""))
+        table.add_row(*row)
+    console.print(table)
+    console.print(
+        "Levels use the model's thresholds, calibrated on validation data. A signal for review, not proof"
+        + ("." if explained else "; --explain says why."),
+        style="dim",
+    )
+
+
 def render_text(report: Report, console: Console, *, rows: int | None = None) -> None:
-    """Ranked table of the most similar pairs, then what was skipped and why."""
+    """Ranked table of the most similar pairs, the files at medium or high AI risk, then what was
+    skipped and why."""
     settings = report.settings
     limit = DEFAULT_TEXT_ROWS if rows is None else rows
     n_files = len(report.files)
@@ -160,6 +196,7 @@ def render_text(report: Report, console: Console, *, rows: int | None = None) ->
             "it flags pairs for a human to review, it does not prove plagiarism.",
             style="dim",
         )
+    _render_risk(report, console, limit)
     if report.skipped:
         console.print(f"[bold]Skipped ({len(report.skipped)})[/]")
         for item in report.skipped[:limit]:

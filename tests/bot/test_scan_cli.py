@@ -197,3 +197,28 @@ def test_streamed_json_equals_plain_json() -> None:
     assert json.loads(render_json(report, indent=2)) == report.to_dict()
     empty = Report()
     assert json.loads(render_json(empty)) == empty.to_dict()
+
+
+def test_text_lists_files_at_medium_or_high_risk_with_why_when_explained() -> None:
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    from bot.render import render_text
+    from ml.submission import FileRisk, Report
+
+    def text(report: Report) -> str:
+        console = Console(record=True, width=200)
+        render_text(report, console)
+        return console.export_text()
+
+    files = [FileRisk("a/x.py", "python", 0.97, "high"), FileRisk("b/y.py", "python", 0.6, "medium"),
+             FileRisk("c/z.py", "python", 0.1, "low")]
+    out = text(Report(files=files))
+    assert "AI-generated risk: 1 high, 1 medium of 3 files" in out and "--explain says why" in out
+    assert out.index("a/x.py") < out.index("b/y.py") and "c/z.py" not in out and "Why" not in out
+    why = {"style_reference": "*", "lines": [{"line": 9, "effect": 1.0}], "style": []}
+    out = text(Report(files=[replace(files[0], explanation=why), *files[1:]]))
+    assert "Why (where to look)" in out and "line 9 reads most like generated code" in out
+    assert "none of the 1 scored files" in text(Report(files=[files[2]]))
+    assert "AI-generated risk" not in text(Report(files=[FileRisk("a.py", "python", None, None)]))  # no model
