@@ -15,6 +15,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -106,9 +107,16 @@ def run_analysis(
     base: list[Submission],
     config: RepoConfig,
     settings: Settings,
+    history: Callable[[str, str], Sequence[float]] | None = None,
 ) -> Report:
-    """The one call into the analysis engine (bot.analysis), restricted to `target`."""
+    """The one call into the analysis engine (bot.analysis), restricted to `target`.
+
+    `history(model_version, language)`: the target author's earlier AI scores in that language
+    by that model (bot.history);
+    with it, each scored file also gets its level against that person's own work, from the
+    same detector that scored it."""
     from bot import analysis
+    from bot.history import with_relative
 
     key = predictions.submission_key(target.scope.split(":", 1)[0], target.name) if target.scope else target.name
     detector = load_model(settings, key) if config.ai_detection else None
@@ -122,7 +130,10 @@ def run_analysis(
         analysis.explain_files(report, [target], detector, lambda r: comments.level_for(r, config) == "high")
     if detector is not None and not report.model_version:
         report.model_version = str(getattr(detector, "model_version", "") or "") or None
-    return restrict_to(report, target.name)
+    ours = restrict_to(report, target.name)
+    if detector is not None and history is not None:
+        with_relative(ours, detector, history)
+    return ours
 
 
 def _strip(label: str, name: str) -> str:

@@ -18,6 +18,7 @@ course: "5"                       # the course id (Moodle course id / Canvas cou
 languages: [python]               # default for every assignment (default: all recognised)
 thresholds: {similarity: 0.5, ai_risk_high: 0.8, ai_risk_medium: 0.5}
 ai_detection: true
+author_history: false             # true: also each file's level against the student's earlier work
 posting: similarity_only          # similarity_only | full_while_hidden | link_only | none
 token_env: MOODLE_TOKEN_CS101     # optional: this course's token lives in this variable
 archives: {max_bytes: 20000000, max_files: 200}
@@ -55,10 +56,10 @@ PLATFORMS = ("moodle", "canvas")
 #: - link_only: only a link to the instructor-side HTML report;
 #: - none: post nothing; the report stays instructor-side.
 POSTING_POLICIES = ("similarity_only", "full_while_hidden", "link_only", "none")
-_COURSE_KEYS = {"platform", "course", "base_url", "languages", "thresholds", "ai_detection", "posting",
-                "token_env", "archives", "assignments", "include", "exclude"}
-_ASSIGNMENT_KEYS = {"languages", "thresholds", "ai_detection", "posting", "template_dirs", "earlier_offerings",
-                    "include", "exclude", "name"}
+_COURSE_KEYS = {"platform", "course", "base_url", "languages", "thresholds", "ai_detection", "author_history",
+                "posting", "token_env", "archives", "assignments", "include", "exclude"}
+_ASSIGNMENT_KEYS = {"languages", "thresholds", "ai_detection", "author_history", "posting", "template_dirs",
+                    "earlier_offerings", "include", "exclude", "name"}
 
 
 class LmsConfigError(ValueError):
@@ -106,6 +107,7 @@ class AssignmentConfig:
     ai_risk_high: float | None = None
     ai_risk_medium: float | None = None
     ai_detection: bool = True
+    author_history: bool = False  # bot.history: each student's earlier scores, levels against them
     posting: str = "similarity_only"
     template_dirs: tuple[str, ...] = ()
     earlier_offerings: tuple[str, ...] = ()
@@ -154,6 +156,7 @@ class CourseConfig:
             ai_risk_high=_opt_float(thresholds.get("ai_risk_high")),
             ai_risk_medium=_opt_float(thresholds.get("ai_risk_medium")),
             ai_detection=bool(merged.get("ai_detection", True)),
+            author_history=bool(merged.get("author_history", False)),
             posting=str(merged.get("posting", "similarity_only")),
             template_dirs=tuple(own.get("template_dirs") or ()),
             earlier_offerings=tuple(own.get("earlier_offerings") or ()),
@@ -180,8 +183,9 @@ def _check_common(data: Mapping[str, Any], where: str) -> None:
     for key in ("languages", "include", "exclude", "template_dirs", "earlier_offerings"):
         if key in data and data[key] is not None:
             _check_str_list(data[key], f"{where}: {key}")
-    if "ai_detection" in data and not isinstance(data["ai_detection"], bool):
-        raise LmsConfigError(f"{where}: ai_detection must be true or false")
+    for key in ("ai_detection", "author_history"):
+        if key in data and not isinstance(data[key], bool):
+            raise LmsConfigError(f"{where}: {key} must be true or false")
     if "posting" in data and data["posting"] not in POSTING_POLICIES:
         raise LmsConfigError(f"{where}: posting must be one of {', '.join(POSTING_POLICIES)}")
     thresholds = data.get("thresholds")
@@ -412,7 +416,12 @@ def host_of(url: str) -> str:
     return url.split("://", 1)[-1].rstrip("/")
 
 
+def course_scope_name(platform: str, base_url: str, course: str) -> str:
+    """One course's scope: what a student's history (bot.history) is kept under."""
+    return f"{platform}:{host_of(base_url)}/course/{course}"
+
+
 def scope_name(platform: str, base_url: str, course: str, assignment: str) -> str:
     """One assignment's corpus scope, the same string `earlier_offerings` lists."""
     kind = "assign" if platform == "moodle" else "assignments"
-    return f"{platform}:{host_of(base_url)}/course/{course}/{kind}/{assignment}"
+    return f"{course_scope_name(platform, base_url, course)}/{kind}/{assignment}"

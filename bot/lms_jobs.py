@@ -38,7 +38,8 @@ import redis
 from rq import get_current_job
 
 from bot.archive import is_archive_name, looks_like_zip, unpack_zip
-from bot.lms_config import AssignmentConfig, LmsConfigError, LmsSettings, scope_name
+from bot.history import AuthorHistory
+from bot.lms_config import AssignmentConfig, LmsConfigError, LmsSettings, course_scope_name, scope_name
 from bot.lms_note import EARLIER_SEP, NoteContext, decide, render_html, render_text
 from bot.platforms.base import GENERATED_NAME, VENDORED, decode
 from bot.queue import get_queue, job_retry, model_version
@@ -444,11 +445,15 @@ def _analyse(conn: redis.Redis, settings: Settings, lms: LmsSettings, task: LmsT
         others = corpus.load(scope, exclude=located.name) + _earlier(conn, cfg)
         base = _template_base(cfg)
         version = "structural"
+        history = _author_history(conn, task, cfg, submission.author)
         if submission.files:
-            report = run_analysis(submission, others, base, cfg.repo_config(), settings)
+            report = run_analysis(submission, others, base, cfg.repo_config(), settings,
+                                  history=history.lookup if history else None)
             version = report.model_version or (model_version(settings) if cfg.ai_detection else "structural")
         else:
             report = Report(model_version=version)
+        if history is not None:
+            history.keep(report)  # this upload's scores now stand for its assignment (none: the entry goes)
         report.skipped = list(collected.skipped) + [s for s in report.skipped if s not in collected.skipped]
         link = _publish(report, [submission, *others], f"{scope}-{located.name}") if submission.files else None
         content = decide(cfg.posting, located.hidden, cfg.ai_detection, link)
@@ -471,6 +476,29 @@ def _analyse(conn: redis.Redis, settings: Settings, lms: LmsSettings, task: LmsT
     return {"status": "done", "name": located.name, "version": located.version, "note": posted,
             "files": len(report.files), "skipped": [asdict(s) for s in report.skipped], "pairs": len(report.pairs),
             "hidden": located.hidden, "refreshed": refreshed}
+
+
+@dataclass(frozen=True)
+class _StudentHistory:
+    """One student's history in one course, seen from one assignment (bot.history)."""
+
+    store: AuthorHistory
+    course: str
+    author: str
+    work: str
+
+    def lookup(self, model: str, language: str) -> list[float]:
+        return self.store.scores(self.course, self.author, model, language, exclude_work=self.work)
+
+    def keep(self, report: Report) -> None:
+        self.store.record(self.course, self.author, self.work, report.model_version or "", report.files)
+
+
+def _author_history(conn: redis.Redis, task: LmsTask, cfg: AssignmentConfig, author: str) -> _StudentHistory | None:
+    if not (cfg.author_history and cfg.ai_detection and author):
+        return None
+    course = course_scope_name(task.platform, task.base_url, task.course)
+    return _StudentHistory(AuthorHistory(conn), course, author, task.assignment)
 
 
 def _refresh_matched(conn: redis.Redis, settings: Settings, task: LmsTask, located: Located, report: Report,

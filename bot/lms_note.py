@@ -9,7 +9,8 @@ student can read the note right now:
   note says "another submission of this assignment" (classmates' identities are not the
   student's business), and never shows another submission's line numbers;
 - the AI-risk level is shown only when the policy allows it (bot.lms_config), and with it, for
-  high-risk files, why (the student's own line numbers and style habits; ml/explain.py);
+  high-risk files, why (the student's own line numbers and style habits; ml/explain.py), and,
+  where the course keeps `author_history`, the level against the student's earlier work;
 - the link to the instructor-side HTML report is shown only where the policy allows it.
 
 Wording stays neutral: signals worth a look, never a verdict about a student.
@@ -77,7 +78,10 @@ def _rows(report: Report, ctx: NoteContext, content: NoteContent) -> tuple[list[
             level = level_for(risk, ctx.config)
             if level:
                 levels.append(level)
-            row.append("not assessed" if level is None or risk.ai_score is None else f"{level} ({risk.ai_score:.2f})")
+            cell = "not assessed" if level is None or risk.ai_score is None else f"{level} ({risk.ai_score:.2f})"
+            if risk.relative_level and risk.ai_score is not None:
+                cell += f"; against the student's earlier work: {risk.relative_level}"
+            row.append(cell)
         match = matches.get(risk.path)
         if match is None:
             row += ["—", "—", "—"]

@@ -50,13 +50,20 @@ class FileRisk:
     # Why the file scored as it did (ml/explain.py): numbers, feature names and line numbers of
     # this file only, never code. Set only for files a reviewer is pointed at (bot.analysis).
     explanation: dict[str, Any] | None = field(default=None, hash=False)
+    # Against the author's own earlier work (ml.author_baseline), where the bot keeps a history.
+    relative_score: float | None = None
+    relative_level: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The scan contract's file row; `explanation` only where there is one."""
+        """The scan contract's file row; the optional extras only where they are set."""
         out = asdict(self)
-        if self.explanation is None:
-            del out["explanation"]
+        for key in _OPTIONAL_FILE_KEYS:
+            if out[key] is None:
+                del out[key]
         return out
+
+
+_OPTIONAL_FILE_KEYS = ("explanation", "relative_score", "relative_level")
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,14 @@
-"""Suite-wide checks that must fail once and clearly, not as dozens of FileNotFoundErrors."""
+"""Suite-wide checks that must fail once and clearly, not as dozens of FileNotFoundErrors, and
+the one real-Redis fixture every layer's tests share."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
 
-from tests.e2e.helpers import FIXTURES
+import pytest
+import redis
+
+from tests.e2e.helpers import FIXTURES, REDIS_URL, redis_available, reset_db
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -16,3 +20,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             "(as CI does) or set CODEGUARD_FIXTURES to shared/fixtures/webhooks",
             returncode=2,
         )
+
+
+@pytest.fixture
+def rconn() -> Iterator[redis.Redis]:
+    """The real Redis the suite runs against (CI starts one), emptied before and after."""
+    if not redis_available():
+        pytest.fail(f"these tests need a real Redis at {REDIS_URL} (set CODEGUARD_TEST_REDIS_HOST/PORT/DB)")
+    conn = redis.Redis.from_url(REDIS_URL)
+    reset_db(conn)
+    yield conn
+    reset_db(conn)

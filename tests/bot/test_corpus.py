@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import redis
 
@@ -9,17 +7,6 @@ from bot.corpus import Corpus, assignment_prefix, scope_for
 from bot.queue import ChangeRef
 from bot.repo_config import RepoConfig
 from ml.submission import SourceFile, Submission
-from tests.e2e.helpers import REDIS_URL, redis_available, reset_db
-
-
-@pytest.fixture
-def conn() -> Iterator[redis.Redis]:
-    if not redis_available():
-        pytest.fail(f"needs a real Redis at {REDIS_URL}")
-    c = redis.Redis.from_url(REDIS_URL)
-    reset_db(c)
-    yield c
-    reset_db(c)
 
 
 def sub(name: str, text: str) -> Submission:

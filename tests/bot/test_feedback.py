@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,19 +10,9 @@ import redis
 
 from bot.cli import main
 from bot.feedback import ITEMS_KEY, FeedbackError, FeedbackExample, FeedbackStore, example_id, normalise
-from tests.e2e.helpers import REDIS_URL, redis_available, reset_db
+from tests.e2e.helpers import REDIS_URL
 
 CODE = "def f(x):\n    return x + 1\n"
-
-
-@pytest.fixture
-def conn() -> Iterator[redis.Redis]:
-    if not redis_available():
-        pytest.fail(f"needs a real Redis at {REDIS_URL}")
-    c = redis.Redis.from_url(REDIS_URL)
-    reset_db(c)
-    yield c
-    reset_db(c)
 
 
 def test_dedupe_by_content_and_relabel(conn: redis.Redis, tmp_path: Path) -> None:

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.lms_config import CourseRegistry, LmsConfigError, LmsSettings, Secret, parse_course, scope_name
+from bot.lms_config import (
+    CourseRegistry,
+    LmsConfigError,
+    LmsSettings,
+    Secret,
+    course_scope_name,
+    parse_course,
+    scope_name,
+)
 
 COURSE = """
 platform: moodle
@@ -14,6 +22,7 @@ course: 5
 languages: [python]
 thresholds: {similarity: 0.6, ai_risk_high: 0.8, ai_risk_medium: 0.5}
 posting: similarity_only
+author_history: true
 archives: {max_files: 50}
 assignments:
   "31":
@@ -23,6 +32,7 @@ assignments:
     languages: [java]
     thresholds: {similarity: 0.4}
     posting: full_while_hidden
+    author_history: false
 """
 
 
@@ -32,11 +42,11 @@ def test_assignment_settings_merge_course_defaults_and_overrides() -> None:
     assert hw1 is not None
     assert hw1.languages == ("python",) and hw1.similarity_threshold == 0.6 and hw1.posting == "similarity_only"
     assert hw1.template_dirs == ("/srv/templates/hw1",) and hw1.archive_limits.max_files == 50
-    assert hw1.earlier_offerings == ("moodle:moodle.example.edu/course/3/assign/17",)
+    assert hw1.earlier_offerings == ("moodle:moodle.example.edu/course/3/assign/17",) and hw1.author_history
     hw2 = course.assignment("32")
     assert hw2 is not None
     assert hw2.languages == ("java",) and hw2.similarity_threshold == 0.4 and hw2.ai_risk_high == 0.8
-    assert hw2.posting == "full_while_hidden" and hw2.template_dirs == ()
+    assert hw2.posting == "full_while_hidden" and hw2.template_dirs == () and not hw2.author_history
     assert hw2.wants("Main.py", "python") == "language python not enabled in the course configuration"
     assert course.assignment("99") is None
 
@@ -51,6 +61,7 @@ def test_assignment_settings_merge_course_defaults_and_overrides() -> None:
     ("platform: moodle\ncourse: 1\nthresholds: {ai_risk_high: 0.2, ai_risk_medium: 0.5}\nassignments: {a: {}}",
      "must not exceed"),
     ("platform: moodle\ncourse: 1\nassignments: {}", "assignments must map"),
+    ("platform: moodle\ncourse: 1\nassignments: {a: {author_history: yes please}}", "author_history must be true"),
     ("platform: moodle\ncourse: [1\n", "not valid YAML"),
 ])
 def test_bad_course_files_fail_with_one_line_naming_file_and_key(text: str, message: str) -> None:
@@ -107,3 +118,5 @@ def test_scope_names_match_the_earlier_offerings_syntax() -> None:
     assert scope_name("moodle", "https://moodle.example.edu/", "3", "17") == "moodle:moodle.example.edu/course/3/assign/17"
     assert scope_name("canvas", "https://school.instructure.com", "7", "21") == (
         "canvas:school.instructure.com/course/7/assignments/21")
+    assert scope_name("canvas", "https://school.instructure.com", "7", "21").startswith(
+        course_scope_name("canvas", "https://school.instructure.com/", "7") + "/")

@@ -58,6 +58,18 @@ def test_the_why_of_a_high_file_goes_only_where_ai_risk_does() -> None:
         assert "generated code" not in render_html(report, ctx, hidden_ai)  # type: ignore[arg-type]
 
 
+def test_the_level_against_earlier_work_goes_only_where_ai_risk_does() -> None:
+    report = _report()
+    report.files = [FileRisk("a.py", "python", 0.93, "high", relative_score=0.99, relative_level="medium")]
+    ctx = NoteContext("user-67", "attempt 1", "m1", CFG.repo_config(), compared_with=4)
+    text = render_text(report, ctx, decide("full_while_hidden", True, True, None))  # type: ignore[arg-type]
+    assert "AI-generated risk high (0.93); against the student's earlier work: medium" in text
+    html = render_html(report, ctx, decide("full_while_hidden", True, True, None))  # type: ignore[arg-type]
+    assert "<td>high (0.93); against the student&#x27;s earlier work: medium</td>" in html
+    visible = render_text(report, ctx, decide("full_while_hidden", False, True, None))  # type: ignore[arg-type]
+    assert "earlier work" not in visible
+
+
 def test_html_note_escapes_student_controlled_names() -> None:
     report = Report(files=[FileRisk("<script>x</script>.py", "python", None, None)])
     ctx = NoteContext("user-1", "attempt 1", "m1", CFG.repo_config())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,17 +11,7 @@ from bot import predictions
 from bot.cli import main
 from bot.feedback import FeedbackExample
 from ml.submission import FileRisk
-from tests.e2e.helpers import REDIS_URL, redis_available, reset_db
-
-
-@pytest.fixture
-def conn() -> Iterator[redis.Redis]:
-    if not redis_available():
-        pytest.fail(f"needs a real Redis at {REDIS_URL}")
-    c = redis.Redis.from_url(REDIS_URL)
-    reset_db(c)
-    yield c
-    reset_db(c)
+from tests.e2e.helpers import REDIS_URL
 
 
 def test_record_logs_scores_and_no_paths_or_code(conn: redis.Redis) -> None:

@@ -14,27 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 import requests
 from werkzeug.serving import make_server
 
 from bot.settings import Settings
-from tests.e2e.helpers import GITHUB_SECRET, GITLAB_SECRET, REDIS_URL, redis_available, reset_db
+from tests.e2e.helpers import GITHUB_SECRET, GITLAB_SECRET, REDIS_URL
 from tests.e2e.standins import GitHubStandIn, GitLabStandIn
 from webhooks.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 _MODELS_DIR = tempfile.mkdtemp(prefix="codeguard-e2e-models-")
-
-
-@pytest.fixture
-def rconn() -> Iterator[redis.Redis]:
-    if not redis_available():
-        pytest.fail(f"end-to-end tests need a real Redis at {REDIS_URL}")
-    conn = redis.Redis.from_url(REDIS_URL)
-    reset_db(conn)
-    yield conn
-    reset_db(conn)
 
 
 @pytest.fixture

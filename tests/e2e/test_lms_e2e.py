@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 import time
@@ -362,3 +363,49 @@ def test_periodic_poll_runs_on_the_workers_and_schedules_its_next_run(
     [next_run] = ScheduledJobRegistry("cpu", connection=conn).get_job_ids()
     assert next_run.startswith("lms-poll-")
     assert conn.get(f"codeguard:lms:poll:moodle:127.0.0.1:{moodle.server.server_port}/course/5/assign/31")
+
+
+HISTORY_COURSE = """
+platform: moodle
+course: 5
+languages: [python]
+posting: full_while_hidden
+author_history: true
+assignments:
+  "31": {}
+  "32": {}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_moodle_author_history_gives_a_second_assignment_its_level_against_the_first(
+        tmp_path: Path, conn: redis.Redis, moodle: MoodleStandIn) -> None:
+    """With the shipped model: the first upload has no history; the student's second assignment is
+    also read against the first; the bot keeps numbers only."""
+    if not (ROOT / "models" / "default" / "config.json").is_file():
+        pytest.skip("models/default has no trained artifact yet")
+    write_course(tmp_path / "courses", "cs101.yml", HISTORY_COURSE)
+    env = env_for(tmp_path, MOODLE_URL=moodle.url, MOODLE_TOKEN=moodle.token, CODEGUARD_MODEL="default")
+    moodle.add_assignment(5, 12, 31, markingworkflow=True)
+    moodle.add_assignment(5, 13, 32, markingworkflow=True)
+    t0 = int(time.time()) - 600
+    moodle.submit(12, 67, {"weather.py": OWN}, sub_id=345, time=t0)
+    assert poll_cli(env, "moodle", "--course", "5", "--assignment", "31", "--since", "0").returncode == 0
+    log = run_worker(env, "cpu", timeout=600)
+    first = moodle.notes_for(12, 67)
+    assert len(first) == 1 and "AI-generated risk" in first[0].text, log[-3000:]
+    assert "earlier work" not in first[0].text  # nothing earlier to compare with
+    moodle.submit(13, 67, {"sort.py": SORT}, sub_id=346, time=t0 + 100)
+    assert poll_cli(env, "moodle", "--course", "5", "--assignment", "32", "--since", "0").returncode == 0
+    log = run_worker(env, "cpu", timeout=600)
+    (second,) = moodle.notes_for(13, 67)
+    assert re.search(r"<td>sort\.py</td><td>(low|medium|high) \(\d\.\d\d\); against the student&#x27;s earlier "
+                     r"work: (low|medium|high)</td>", second.text), second.text
+    kept = conn.hgetall("codeguard:history:moodle:" + moodle.url.split("://", 1)[1].rstrip("/") + "/course/5:67")
+    assert sorted(kept) == [b"31", b"32"]
+    for raw in kept.values():
+        entry = json.loads(raw)
+        assert set(entry) == {"model", "scores", "at"} and list(entry["scores"]) == ["python"]
+        assert b"def " not in raw and b".py" not in raw
+    assert not FailedJobRegistry("cpu", connection=conn).get_job_ids()

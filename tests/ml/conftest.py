@@ -109,3 +109,19 @@ def zero_encoder_path(model_dir: Path, bias: float) -> int:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_tiny_model(tmp_path_factory.mktemp("tiny"))
+
+
+def with_relative_levels(model_dir: Path, dest: Path) -> tuple[Path, dict]:
+    """A copy of `model_dir` at `dest` calibrated with relative levels (as `codeguard calibrate`
+    writes them from rows with authors): (the copy, its calibration)."""
+    import shutil
+
+    import numpy as np
+
+    from ml.calibration import calibrate, save_thresholds
+
+    shutil.copytree(model_dir, dest)
+    cal = calibrate(np.linspace(0.1, 0.6, 100), np.zeros(100, int))
+    cal["relative"] = {**calibrate(np.linspace(0.2, 0.4, 100), np.zeros(100, int)), "alpha": 0.5}
+    save_thresholds(dest, cal)
+    return dest, cal

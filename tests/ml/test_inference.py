@@ -17,6 +17,7 @@ from ml.inference import (
     get_detector,
     saved_evidence_weights,
 )
+from tests.ml.conftest import with_relative_levels
 
 PY = "def add(a, b):\n    # Sum two numbers.\n    return a + b\n"
 JAVA = "public class A {\n    int add(int a, int b) {\n        return a + b;\n    }\n}\n"
@@ -102,11 +103,7 @@ def test_calibrated_thresholds_are_used(tiny_model_dir: Path, tmp_path: Path) ->
 
 
 def test_history_gives_a_relative_level(tiny_model_dir: Path, tmp_path: Path) -> None:
-    d = tmp_path / "m"
-    shutil.copytree(tiny_model_dir, d)
-    cal = calibrate(np.linspace(0.1, 0.6, 100), np.zeros(100, int))
-    cal["relative"] = {**calibrate(np.linspace(0.2, 0.4, 100), np.zeros(100, int)), "alpha": 0.5}
-    save_thresholds(d, cal)
+    d, cal = with_relative_levels(tiny_model_dir, tmp_path / "m")
     det = CodeDetectorInference(d)
     other = "def g(values):\n    total = 0\n    for v in values:\n        total += v\n    return total\n"
     r = det.detect_ai(PY, "python", history=[other, PY])
