@@ -57,6 +57,14 @@ def level_for(risk: FileRisk, config: RepoConfig) -> str | None:
     return risk.risk_level
 
 
+def risk_cell(risk: FileRisk, level: str | None, whose: str) -> str:
+    """"high (0.97)", with the level against `whose` earlier work where a history gave one."""
+    if level is None or risk.ai_score is None:
+        return "not assessed"
+    cell = f"{level} ({risk.ai_score:.2f})"
+    return cell + (f"; against the {whose}: {risk.relative_level}" if risk.relative_level else "")
+
+
 def best_matches(report: Report, ours: str, threshold: float) -> dict[str, FileMatch]:
     """For each of our files, the most similar other submission and the matched ranges."""
     best: dict[str, FileMatch] = {}
@@ -132,7 +140,7 @@ def render(report: Report, ctx: CommentContext) -> str:
             row = [_code(risk.path)]
             if show_ai:
                 level = level_for(risk, ctx.config)
-                row.append("not assessed" if level is None or risk.ai_score is None else f"{level} ({risk.ai_score:.2f})")
+                row.append(risk_cell(risk, level, "author's earlier work"))
             match = matches.get(risk.path)
             if match is None:
                 row += ["—", "—", "—"]

@@ -1,17 +1,18 @@
-"""Each student's earlier AI scores in a course, so a new upload can also be read against the
-student's own work (ml.author_baseline; `codeguard detect --history` does the same for folders).
+"""Each author's earlier AI scores in a scope (a course for the LMS bot; a repository, or a
+classroom organisation, for PRs), so new work can also be read against the author's own
+(ml.author_baseline; `codeguard detect --history` does the same for folders).
 
 Why: on Code Jam dev the same score caught 0.743 of GPT-4o rewrites at 1% FPR alone and 0.775
 against the author's other files whatever they were (docs/BENCHMARKS.md, "Against the author's
 own work"); a course sees every student many times. Why opt-in (`author_history` in the course
-file): those levels were calibrated on professional and competitive authors, and how a student's
+file or `.codeguard.yml`): those levels were calibrated on professional and competitive authors, and how a student's
 style drifts over a course is not in the data; a student whose early files were messier than
 later ones is the false-positive risk.
 
-What is kept: per (course, student, assignment) the model version and, per language, the AI
-scores of the latest upload's files. Numbers only, never code or paths. A re-upload replaces its
-assignment's entry; scores of another model version are ignored (another scale); a file is
-never its own history, nor is the rest of its assignment.
+What is kept: per (scope, author, work: an assignment or a PR) the model version and, per
+language, the AI scores of the work's latest upload or head. Numbers only, never code or paths. A re-upload replaces its
+work's entry; scores of another model version are ignored (another scale); a file is never its
+own history, nor is the rest of its work.
 """
 
 from __future__ import annotations
@@ -65,6 +66,23 @@ class AuthorHistory:
     def forget(self, course: str, author: str) -> bool:
         """Drop everything kept about one student in one course (e.g. on a data request)."""
         return bool(self.conn.delete(self.key(course, author)))
+
+
+@dataclass(frozen=True)
+class AuthorWork:
+    """One author's history seen from one piece of work (an LMS assignment, a PR): what the
+    analysis of that work reads (`lookup`) and keeps (`keep`)."""
+
+    store: AuthorHistory
+    scope: str  # a course (LMS), an organisation or a repository (GitHub/GitLab)
+    author: str
+    work: str
+
+    def lookup(self, model: str, language: str) -> list[float]:
+        return self.store.scores(self.scope, self.author, model, language, exclude_work=self.work)
+
+    def keep(self, report: Report) -> None:
+        self.store.record(self.scope, self.author, self.work, report.model_version or "", report.files)
 
 
 def with_relative(report: Report, detector: Any, history: Callable[[str, str], Sequence[float]]) -> int:

@@ -28,6 +28,7 @@ from bot import predictions
 from bot.corpus import Corpus, scope_for, submission_name
 from bot.feedback import FeedbackExample, FeedbackStore
 from bot.feedback import feedback_dir as _feedback_dir
+from bot.history import AuthorHistory, AuthorWork
 from bot.platforms import client_for
 from bot.platforms.base import PlatformClient
 from bot.queue import ChangeRef, model_version, release_finished, work_key
@@ -237,11 +238,15 @@ def _analyse(ctx: JobContext, ref: ChangeRef, expected_head: str | None, *, forc
         submission = Submission(name, fetched.files, scope=scope, author=info.author)
         others = corpus.load(scope, exclude=name)
         version = model_version(settings) if config.ai_detection else "structural"
+        history = _author_history(ctx.conn, ref, config, info.author)
         if submission.files:
-            report = run_analysis(submission, others, base, config, settings)
+            report = run_analysis(submission, others, base, config, settings,
+                                  history=history.lookup if history else None)
             version = report.model_version or version
         else:
             report = Report(model_version=version)
+        if history is not None:
+            history.keep(report)  # this head's scores now stand for the PR (none: its entry goes)
         report.skipped = list(fetched.skipped) + [s for s in report.skipped if s not in fetched.skipped]
         cctx = comments.CommentContext(name, ref.repo, ref.platform, head, version, config)
         posted = None
@@ -265,6 +270,16 @@ def _analyse(ctx: JobContext, ref: ChangeRef, expected_head: str | None, *, forc
     except Exception:
         _report_failure(client, head, ref)
         raise
+
+
+def _author_history(conn: redis.Redis, ref: ChangeRef, config: RepoConfig, author: str) -> AuthorWork | None:
+    """The PR author's history (bot.history), seen from this PR: kept per organisation for
+    assignment-scoped (classroom) repositories, where one course spans many repositories, else
+    per repository."""
+    if not (config.author_history and config.ai_detection and author):
+        return None
+    place = ref.owner if config.scope == "assignment" and ref.owner else ref.repo
+    return AuthorWork(AuthorHistory(conn), f"{ref.platform}:{place}", author, submission_name(ref))
 
 
 def analyze_change(task: dict[str, Any]) -> dict[str, Any]:

@@ -38,7 +38,7 @@ import redis
 from rq import get_current_job
 
 from bot.archive import is_archive_name, looks_like_zip, unpack_zip
-from bot.history import AuthorHistory
+from bot.history import AuthorHistory, AuthorWork
 from bot.lms_config import AssignmentConfig, LmsConfigError, LmsSettings, course_scope_name, scope_name
 from bot.lms_note import EARLIER_SEP, NoteContext, decide, render_html, render_text
 from bot.platforms.base import GENERATED_NAME, VENDORED, decode
@@ -478,27 +478,12 @@ def _analyse(conn: redis.Redis, settings: Settings, lms: LmsSettings, task: LmsT
             "hidden": located.hidden, "refreshed": refreshed}
 
 
-@dataclass(frozen=True)
-class _StudentHistory:
-    """One student's history in one course, seen from one assignment (bot.history)."""
-
-    store: AuthorHistory
-    course: str
-    author: str
-    work: str
-
-    def lookup(self, model: str, language: str) -> list[float]:
-        return self.store.scores(self.course, self.author, model, language, exclude_work=self.work)
-
-    def keep(self, report: Report) -> None:
-        self.store.record(self.course, self.author, self.work, report.model_version or "", report.files)
-
-
-def _author_history(conn: redis.Redis, task: LmsTask, cfg: AssignmentConfig, author: str) -> _StudentHistory | None:
+def _author_history(conn: redis.Redis, task: LmsTask, cfg: AssignmentConfig, author: str) -> AuthorWork | None:
+    """The student's history in this course, seen from this assignment (bot.history)."""
     if not (cfg.author_history and cfg.ai_detection and author):
         return None
     course = course_scope_name(task.platform, task.base_url, task.course)
-    return _StudentHistory(AuthorHistory(conn), course, author, task.assignment)
+    return AuthorWork(AuthorHistory(conn), course, author, task.assignment)
 
 
 def _refresh_matched(conn: redis.Redis, settings: Settings, task: LmsTask, located: Located, report: Report,

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from bot.comment import LEVEL_ORDER, best_matches, explained_high, level_for
+from bot.comment import LEVEL_ORDER, best_matches, explained_high, level_for, risk_cell
 from bot.repo_config import RepoConfig
 from ml.submission import Report
 
@@ -78,10 +78,7 @@ def _rows(report: Report, ctx: NoteContext, content: NoteContent) -> tuple[list[
             level = level_for(risk, ctx.config)
             if level:
                 levels.append(level)
-            cell = "not assessed" if level is None or risk.ai_score is None else f"{level} ({risk.ai_score:.2f})"
-            if risk.relative_level and risk.ai_score is not None:
-                cell += f"; against the student's earlier work: {risk.relative_level}"
-            row.append(cell)
+            row.append(risk_cell(risk, level, "student's earlier work"))
         match = matches.get(risk.path)
         if match is None:
             row += ["—", "—", "—"]

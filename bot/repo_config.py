@@ -12,6 +12,7 @@ languages: [python, java]       # only these languages (default: all recognised)
 thresholds: {similarity: 0.6, ai_risk_high: 0.8, ai_risk_medium: 0.5}  # AI: default = the model's calibration
 ai_detection: true              # false: similarity only
 ai_explain: true                # false: no "why" line (line numbers, style habits) under high-risk files
+author_history: false           # true: also each file's level against the PR author's earlier PRs here
 mode: comment                   # comment | status (status only: no PR comment)
 scope: repository               # repository | assignment (GitHub Classroom: same org + prefix)
 assignment_prefix: ""           # e.g. "hw1-" (defaults to the repo name up to its last "-")
@@ -43,6 +44,7 @@ class RepoConfig:
     ai_risk_medium: float | None = None
     ai_detection: bool = True
     ai_explain: bool = True
+    author_history: bool = False
     mode: str = "comment"
     scope: str = "repository"
     assignment_prefix: str = ""
@@ -92,10 +94,10 @@ def _unit(value: Any, key: str, default: float | None, errors: list[str]) -> flo
     return float(value)
 
 
-def _flag(value: Any, key: str, errors: list[str]) -> bool:
+def _flag(value: Any, key: str, errors: list[str], default: bool = True) -> bool:
     if not isinstance(value, bool):
         errors.append(f"{key} must be true or false")
-        return True
+        return default
     return value
 
 
@@ -114,8 +116,8 @@ def parse(text: str | None) -> RepoConfig:
     if not isinstance(data, dict):
         return RepoConfig(errors=(f"{CONFIG_PATH} must be a mapping; using defaults",))
     errors: list[str] = []
-    known = {"include", "exclude", "base_code", "languages", "thresholds", "ai_detection", "ai_explain", "mode",
-             "scope", "assignment_prefix"}
+    known = {"include", "exclude", "base_code", "languages", "thresholds", "ai_detection", "ai_explain",
+             "author_history", "mode", "scope", "assignment_prefix"}
     for key in sorted(set(map(str, data)) - known):
         errors.append(f"unknown key {key!r}")
     thresholds = data.get("thresholds") or {}
@@ -126,6 +128,7 @@ def parse(text: str | None) -> RepoConfig:
         errors.append(f"unknown threshold {key!r}")
     ai = _flag(data.get("ai_detection", True), "ai_detection", errors)
     explain = _flag(data.get("ai_explain", True), "ai_explain", errors)
+    history = _flag(data.get("author_history", False), "author_history", errors, default=False)
     mode = data.get("mode", "comment")
     if mode not in MODES:
         errors.append(f"mode must be one of {', '.join(MODES)}")
@@ -156,6 +159,7 @@ def parse(text: str | None) -> RepoConfig:
         ai_risk_medium=medium,
         ai_detection=ai,
         ai_explain=explain,
+        author_history=history,
         mode=mode,
         scope=scope,
         assignment_prefix=prefix,

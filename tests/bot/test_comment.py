@@ -84,3 +84,13 @@ def test_high_files_say_why_in_their_own_line_numbers() -> None:
     assert "scored high" not in render(explained_report(), ctx(ai_risk_high=0.95, ai_risk_medium=0.5))
     assert "scored high" not in render(explained_report(), ctx(ai_detection=False))
     assert "scored high" not in render(report(), ctx())
+
+
+def test_the_level_against_the_authors_earlier_work_sits_beside_the_level() -> None:
+    from dataclasses import replace
+
+    r = report()
+    r.files = [replace(r.files[0], relative_score=0.6, relative_level="low"), *r.files[1:]]
+    text = render(r, ctx())
+    assert "| `src/a.py` | high (0.91); against the author's earlier work: low | `org/other#2` |" in text
+    assert "earlier work" not in render(report(), ctx())

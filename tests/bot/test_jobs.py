@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot import jobs
 from bot.queue import work_key
@@ -98,3 +99,17 @@ def test_run_analysis_explains_the_targets_high_files_unless_switched_off(tmp_pa
     finally:
         jobs._model.clear()
         clear_cache()
+
+
+def test_a_pr_authors_history_is_kept_per_repository_or_per_classroom_organisation(conn) -> None:  # type: ignore[no-untyped-def]
+    from bot.queue import ChangeRef
+
+    ref = ChangeRef("github", "org/hw1-alice", 5, owner="org")
+    assert jobs._author_history(conn, ref, RepoConfig(), "alice") is None  # off by default
+    on = RepoConfig(author_history=True)
+    assert jobs._author_history(conn, ref, replace(on, ai_detection=False), "alice") is None
+    assert jobs._author_history(conn, ref, on, "") is None  # no author, no history
+    own = jobs._author_history(conn, ref, on, "alice")
+    assert own is not None and (own.scope, own.author, own.work) == ("github:org/hw1-alice", "alice", ref.label)
+    classroom = jobs._author_history(conn, ref, replace(on, scope="assignment"), "alice")
+    assert classroom is not None and classroom.scope == "github:org"

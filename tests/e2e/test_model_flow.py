@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -53,6 +54,7 @@ def test_worker_loads_default_model_once_and_reports_its_version(rconn: redis.Re
     if not (ROOT / "models" / "default" / "config.json").is_file():
         pytest.skip("models/default has no trained artifact yet")
     env = bot_env(github_api, None, CODEGUARD_MODEL="default")
+    github_api.set_tree(github_api.default_branch, {".codeguard.yml": "author_history: true\n"})
     web = web_factory(env)
     pulls = [(4, "4" * 40, {"a.py": OWN}), (5, "5" * 40, {"a.py": OWN}), (6, "6" * 40, {"Main.java": GENERATED})]
     for number, sha, files in pulls:
@@ -66,9 +68,14 @@ def test_worker_loads_default_model_once_and_reports_its_version(rconn: redis.Re
         (comment,) = github_api.bot_comments(number)
         assert f"model `{version}`" in comment["body"]
         assert "scored high" not in comment["body"]
+    # The same author's second PR is also read against the first (author_history); the first has
+    # nothing earlier, and the Java file of PR 6 has no Java history.
+    assert "earlier work" not in github_api.bot_comments(4)[0]["body"]
+    assert re.search(r"\| `a\.py` \| (low|medium|high) \(\d\.\d\d\); against the author's earlier work: "
+                     r"(low|medium|high) \|", github_api.bot_comments(5)[0]["body"])
     # A high-risk file is explained in the comment: its own line numbers and habits, no code.
     body = github_api.bot_comments(6)[0]["body"]
-    assert "| `Main.java` | high (" in body and "<summary>Why 1 file scored high</summary>" in body
+    assert "| `Main.java` | high (" in body and "earlier work" not in body and "<summary>Why 1 file scored high</summary>" in body
     why = next(line for line in body.splitlines() if line.startswith("- `Main.java`: "))
     named = [int(n) for n in why.split(": ", 1)[1].split(" read", 1)[0].removeprefix("lines ").split(", ")]
     assert named and all(1 <= n <= GENERATED.count("\n") for n in named)
