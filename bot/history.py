@@ -4,15 +4,15 @@ classroom organisation, for PRs), so new work can also be read against the autho
 
 Why: on Code Jam dev the same score caught 0.743 of GPT-4o rewrites at 1% FPR alone and 0.775
 against the author's other files whatever they were (docs/BENCHMARKS.md, "Against the author's
-own work"); a course sees every student many times. Why opt-in (`author_history` in the course
-file or `.codeguard.yml`): those levels were calibrated on professional and competitive authors, and how a student's
-style drifts over a course is not in the data; a student whose early files were messier than
-later ones is the false-positive risk.
+own work"); a course sees every student many times. Why opt-in (`author_history` in the
+course file or `.codeguard.yml`): those levels were calibrated on professional and competitive
+authors, and how a student's style drifts over a course is not in the data; a student whose
+early files were messier than later ones is the false-positive risk.
 
 What is kept: per (scope, author, work: an assignment or a PR) the model version and, per
-language, the AI scores of the work's latest upload or head. Numbers only, never code or paths. A re-upload replaces its
-work's entry; scores of another model version are ignored (another scale); a file is never its
-own history, nor is the rest of its work.
+language, the AI scores of the work's latest upload or head. Numbers only, never code or paths.
+A re-upload replaces its work's entry; scores of another model version are ignored (another
+scale); a file is never its own history, nor is the rest of its work.
 """
 
 from __future__ import annotations
