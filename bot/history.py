@@ -63,6 +63,10 @@ class AuthorHistory:
                 out.extend(float(s) for s in entry.get("scores", {}).get(language, []))
         return out
 
+    def entries(self, scope: str, author: str) -> dict[str, dict[str, Any]]:
+        """Everything kept about one author in one scope: {work: {"model", "scores", "at"}}."""
+        return {_text(w): json.loads(raw) for w, raw in sorted(self.conn.hgetall(self.key(scope, author)).items())}
+
     def forget(self, course: str, author: str) -> bool:
         """Drop everything kept about one student in one course (e.g. on a data request)."""
         return bool(self.conn.delete(self.key(course, author)))

@@ -1,4 +1,6 @@
 """`codeguard lms poll moodle|canvas --course C --assignment A [--since T]`: the pull side.
+(`codeguard lms history moodle|canvas --course C --user U [--forget]` shows or deletes what
+`author_history` keeps about one student; bot/history.py.)
 
 Core Moodle has no outgoing webhooks and Canvas Live Events need an account admin and
 arrive late, so many sites poll: list the uploads made since the last poll
@@ -36,6 +38,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     mode.add_argument("--schedule", type=int, default=0, metavar="SECONDS",
                       help="let the workers poll every N seconds (a self-rescheduling job)")
     poll.set_defaults(func=run)
+    history = sub.add_parser(
+        "history",
+        help="what author_history keeps about one student in a course (numbers only), or --forget it",
+        description="Show, or with --forget delete, the AI scores kept for one student of one course "
+        "(course files with author_history: true; docs/LMS.md). Numbers only: per assignment the model "
+        "version and the scores per language.",
+    )
+    history.add_argument("platform", choices=PLATFORMS)
+    history.add_argument("--course", required=True, help="course id")
+    history.add_argument("--user", required=True, help="the student's user id in the LMS")
+    history.add_argument("--forget", action="store_true", help="delete it (e.g. on a data request)")
+    history.set_defaults(func=run_history)
     p.set_defaults(func=lambda _args: _usage(p))
 
 
@@ -102,3 +116,35 @@ def run(args: argparse.Namespace) -> int:
             return 0
         since = None  # later rounds continue from the stored poll time
         time.sleep(args.every)
+
+
+def run_history(args: argparse.Namespace) -> int:
+    from bot.cli import UsageError
+    from bot.history import AuthorHistory
+    from bot.lms_config import LmsConfigError, LmsSettings, course_scope_name
+    from bot.redis_conn import connect
+    from bot.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env()
+        lms = LmsSettings.from_env()
+        base_url = lms.base_url(args.platform, lms.registry().course(args.platform, args.course))
+    except (SettingsError, LmsConfigError) as exc:
+        raise UsageError(str(exc)) from None
+    store = AuthorHistory(connect(settings))
+    scope = course_scope_name(args.platform, base_url, args.course)
+    entries = store.entries(scope, args.user)
+    if args.forget:
+        store.forget(scope, args.user)
+        print(f"codeguard: {scope}: forgot user {args.user} ({len(entries)} assignment(s))")
+        return 0
+    if not entries:
+        print(f"codeguard: {scope}: nothing kept for user {args.user}")
+        return 0
+    print(f"codeguard: {scope}: user {args.user}, {len(entries)} assignment(s)")
+    for work, entry in entries.items():
+        when = datetime.fromtimestamp(float(entry.get("at", 0))).strftime("%Y-%m-%d %H:%M")
+        langs = ", ".join(f"{lang} {len(v)} file(s), scores {', '.join(f'{x:.2f}' for x in v)}"
+                          for lang, v in sorted(entry.get("scores", {}).items()))
+        print(f"  assignment {work}: model {entry.get('model')}, {when}: {langs}")
+    return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import redis
 
 from bot.history import AuthorHistory, with_relative
@@ -61,3 +62,24 @@ def test_relative_levels_come_from_the_detector_against_its_own_version(tmp_path
     assert b.relative_level is None and c.relative_level is None
     assert set(report.to_dict()["files"][0]) >= {"relative_score", "relative_level"}
     assert "relative_level" not in report.to_dict()["files"][1]
+
+
+def test_lms_history_command_shows_and_forgets_one_student(
+        conn: redis.Redis, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+    from tests.e2e.helpers import REDIS_URL
+
+    monkeypatch.setenv("CODEGUARD_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("MOODLE_URL", "https://lms.example.edu/")
+    monkeypatch.delenv("CODEGUARD_LMS_CONFIG", raising=False)
+    AuthorHistory(conn).record(COURSE, "67", "31", "v1", [FileRisk("a.py", "python", 0.25, "low")])
+    args = ["lms", "history", "moodle", "--course", "5", "--user", "67"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert f"{COURSE}: user 67, 1 assignment(s)" in out and "assignment 31: model v1" in out and "0.25" in out
+    assert main([*args, "--forget"]) == 0
+    assert "forgot user 67 (1 assignment(s))" in capsys.readouterr().out
+    assert not conn.exists(AuthorHistory.key(COURSE, "67"))
+    assert main(args) == 0 and "nothing kept for user 67" in capsys.readouterr().out
+    monkeypatch.delenv("MOODLE_URL")
+    assert main(args) == 2 and "MOODLE_URL is not set" in capsys.readouterr().err
