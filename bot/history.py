@@ -35,10 +35,10 @@ class AuthorHistory:
     conn: redis.Redis
 
     @staticmethod
-    def key(course: str, author: str) -> str:
-        return f"{PREFIX}:{course}:{author}"
+    def key(scope: str, author: str) -> str:
+        return f"{PREFIX}:{scope}:{author}"
 
-    def record(self, course: str, author: str, work: str, model: str, files: Sequence[FileRisk]) -> int:
+    def record(self, scope: str, author: str, work: str, model: str, files: Sequence[FileRisk]) -> int:
         """Keep this upload's scores as `work`'s entry (replacing an earlier upload's); returns how
         many were kept. An upload with no scored file removes the entry: it no longer stands."""
         scores: dict[str, list[float]] = {}
@@ -46,16 +46,16 @@ class AuthorHistory:
             if f.ai_score is not None:
                 scores.setdefault(f.language, []).append(round(float(f.ai_score), 6))
         if not scores:
-            self.conn.hdel(self.key(course, author), work)
+            self.conn.hdel(self.key(scope, author), work)
             return 0
         entry = {"model": model, "scores": scores, "at": round(time.time(), 3)}
-        self.conn.hset(self.key(course, author), work, json.dumps(entry, sort_keys=True))
+        self.conn.hset(self.key(scope, author), work, json.dumps(entry, sort_keys=True))
         return sum(len(v) for v in scores.values())
 
-    def scores(self, course: str, author: str, model: str, language: str, exclude_work: str) -> list[float]:
+    def scores(self, scope: str, author: str, model: str, language: str, exclude_work: str) -> list[float]:
         """The author's kept scores in `language` from other work, by the same model version."""
         out: list[float] = []
-        for work, raw in self.conn.hgetall(self.key(course, author)).items():
+        for work, raw in self.conn.hgetall(self.key(scope, author)).items():
             if _text(work) == exclude_work:
                 continue
             entry = json.loads(raw)
@@ -67,9 +67,9 @@ class AuthorHistory:
         """Everything kept about one author in one scope: {work: {"model", "scores", "at"}}."""
         return {_text(w): json.loads(raw) for w, raw in sorted(self.conn.hgetall(self.key(scope, author)).items())}
 
-    def forget(self, course: str, author: str) -> bool:
-        """Drop everything kept about one student in one course (e.g. on a data request)."""
-        return bool(self.conn.delete(self.key(course, author)))
+    def forget(self, scope: str, author: str) -> bool:
+        """Drop everything kept about one author in one scope (e.g. on a data request)."""
+        return bool(self.conn.delete(self.key(scope, author)))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from bot import predictions
 from bot.corpus import Corpus, scope_for, submission_name
 from bot.feedback import FeedbackExample, FeedbackStore
 from bot.feedback import feedback_dir as _feedback_dir
-from bot.history import AuthorHistory, AuthorWork
+from bot.history import AuthorHistory, AuthorWork, with_relative
 from bot.platforms import client_for
 from bot.platforms.base import PlatformClient
 from bot.queue import ChangeRef, model_version, release_finished, work_key
@@ -113,11 +113,9 @@ def run_analysis(
     """The one call into the analysis engine (bot.analysis), restricted to `target`.
 
     `history(model_version, language)`: the target author's earlier AI scores in that language
-    by that model (bot.history);
-    with it, each scored file also gets its level against that person's own work, from the
-    same detector that scored it."""
+    by that model (bot.history); with it, each scored file also gets its level against that
+    person's own work, from the same detector that scored it."""
     from bot import analysis
-    from bot.history import with_relative
 
     key = predictions.submission_key(target.scope.split(":", 1)[0], target.name) if target.scope else target.name
     detector = load_model(settings, key) if config.ai_detection else None
