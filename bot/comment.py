@@ -7,7 +7,11 @@ line ranges; no text of another contributor's code is ever copied into the comme
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from urllib.parse import quote
 
 from bot.repo_config import RepoConfig
 from ml.explain import reasons_text
@@ -32,6 +36,22 @@ class CommentContext:
     head_sha: str
     model_version: str
     config: RepoConfig = field(default_factory=RepoConfig)
+    web_url: str = ""  # the repository's web page (ChangeInfo.web_url): line numbers become links
+
+    def line_link(self, path: str, start: int, end: int | None = None) -> str:
+        """"12" or "12–14", as a link to those lines of this change's version of `path` where the
+        repository's web page is known. Links go only to this change's own files."""
+        end = start if end is None else end
+        text = f"{start}–{end}" if end != start else f"{start}"
+        if not _WEB_URL.fullmatch(self.web_url):
+            return text
+        blob = "blob" if self.platform == "github" else "-/blob"
+        anchor = f"L{start}" + (("-L" if self.platform == "github" else "-") + str(end) if end != start else "")
+        return f"[{text}]({self.web_url.rstrip('/')}/{blob}/{self.head_sha}/{quote(path)}#{anchor})"
+
+
+# A web page address that cannot break out of a markdown link.
+_WEB_URL = re.compile(r"https?://[^\s()\[\]<>]+")
 
 
 def _code(text: str) -> str:
@@ -92,8 +112,8 @@ def _sides(frag: Fragment, we_are_a: bool) -> tuple[str, tuple[int, int], tuple[
     return frag.b_path, frag.b_lines, frag.a_lines
 
 
-def _ranges(ranges: list[tuple[int, int]], limit: int = 3) -> str:
-    parts = [f"{s}–{e}" if s != e else f"{s}" for s, e in sorted(set(ranges))[:limit]]
+def _ranges(ranges: list[tuple[int, int]], limit: int = 3, link: Callable[[int, int], str] | None = None) -> str:
+    parts = [link(s, e) if link else (f"{s}–{e}" if s != e else f"{s}") for s, e in sorted(set(ranges))[:limit]]
     more = len(set(ranges)) - limit
     return ", ".join(parts) + (f" (+{more})" if more > 0 else "")
 
@@ -148,7 +168,7 @@ def render(report: Report, ctx: CommentContext) -> str:
                 row += [
                     _code(display_name(match.other, ctx)),
                     f"{match.similarity:.2f}",
-                    f"{_ranges(match.ours)} ↔ {_ranges(match.theirs)}",
+                    f"{_ranges(match.ours, link=partial(ctx.line_link, risk.path))} ↔ {_ranges(match.theirs)}",
                 ]
             lines.append("| " + " | ".join(row) + " |")
     else:
@@ -173,15 +193,23 @@ def render(report: Report, ctx: CommentContext) -> str:
     return "\n".join(lines) + "\n"
 
 
-def explained_high(report: Report, config: RepoConfig) -> list[tuple[FileRisk, str]]:
-    """(file, why in words) for each high-risk file that carries an explanation, by path."""
-    return [(r, reasons_text(r.explanation)) for r in sorted(report.files, key=lambda f: f.path)
-            if r.explanation and level_for(r, config) == "high" and reasons_text(r.explanation)]
+def explained_high(
+    report: Report, config: RepoConfig, ctx: CommentContext | None = None
+) -> list[tuple[FileRisk, str]]:
+    """(file, why in words) for each high-risk file that carries an explanation, by path; with
+    `ctx`, its line numbers link to the lines."""
+    out = []
+    for r in sorted(report.files, key=lambda f: f.path):
+        if r.explanation and level_for(r, config) == "high":
+            why = reasons_text(r.explanation, line=partial(ctx.line_link, r.path) if ctx else str)
+            if why:
+                out.append((r, why))
+    return out
 
 
 def _reasons(report: Report, ctx: CommentContext, kind: str) -> list[str]:
     """Why the high-risk files scored high: their own line numbers and style habits, no code."""
-    rows = explained_high(report, ctx.config)
+    rows = explained_high(report, ctx.config, ctx)
     if not rows:
         return []
     out = ["", f"<details><summary>Why {len(rows)} file{'s' if len(rows) != 1 else ''} scored high</summary>", ""]

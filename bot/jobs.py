@@ -246,7 +246,7 @@ def _analyse(ctx: JobContext, ref: ChangeRef, expected_head: str | None, *, forc
         if history is not None:
             history.keep(report)  # this head's scores now stand for the PR (none: its entry goes)
         report.skipped = list(fetched.skipped) + [s for s in report.skipped if s not in fetched.skipped]
-        cctx = comments.CommentContext(name, ref.repo, ref.platform, head, version, config)
+        cctx = comments.CommentContext(name, ref.repo, ref.platform, head, version, config, web_url=info.web_url)
         posted = None
         if config.mode == "comment":
             posted = client.upsert_comment(settings.comment_marker, comments.render(report, cctx))

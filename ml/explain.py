@@ -20,7 +20,7 @@ be shown where the code itself should not go.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -123,12 +123,13 @@ def reasons(explanation: dict[str, Any], top: int = 3) -> tuple[list[int], list[
     return lines, habits
 
 
-def reasons_text(explanation: dict[str, Any], top: int = 3) -> str:
-    """`reasons` as one sentence (plain text; backticks mark code-like tokens such as `if (`)."""
+def reasons_text(explanation: dict[str, Any], top: int = 3, line: Callable[[int], str] = str) -> str:
+    """`reasons` as one sentence (plain text; backticks mark code-like tokens such as `if (`);
+    `line` writes each line number (a link, in a PR comment)."""
     lines, habits = reasons(explanation, top)
     parts = []
     if lines:
-        parts.append(f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))} "
+        parts.append(f"line{'s' if len(lines) > 1 else ''} {', '.join(map(line, lines))} "
                      f"read{'' if len(lines) > 1 else 's'} most like generated code")
     if habits:
         who = explanation.get("style_reference")

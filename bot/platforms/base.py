@@ -39,6 +39,7 @@ class ChangeInfo:
     default_branch: str
     state: str  # "open" | "closed" | "merged"
     title: str = ""
+    web_url: str = ""  # the repository's / project's page, for links to lines ("" when unknown)
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ class GitHubChange:
             default_branch=pr.base.repo.default_branch or pr.base.ref,
             state="open" if state == "open" else state,
             title=pr.title or "",
+            web_url=(pr.base.repo.html_url or "") if pr.base and pr.base.repo else "",
         )
 
     def _bytes(self, path: str, ref: str) -> bytes | None:

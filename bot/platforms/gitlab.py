@@ -69,6 +69,7 @@ class GitLabChange:
             default_branch=project.default_branch or mr.target_branch,
             state=state,
             title=mr.title or "",
+            web_url=getattr(project, "web_url", "") or "",
         )
 
     def _diff_entries(self) -> list[dict[str, Any]]:

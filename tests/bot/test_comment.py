@@ -94,3 +94,22 @@ def test_the_level_against_the_authors_earlier_work_sits_beside_the_level() -> N
     text = render(r, ctx())
     assert "| `src/a.py` | high (0.91); against the author's earlier work: low | `org/other#2` |" in text
     assert "earlier work" not in render(report(), ctx())
+
+
+def test_line_numbers_link_to_this_changes_own_lines_where_the_web_page_is_known() -> None:
+    from dataclasses import replace
+
+    gh = replace(ctx(), web_url="https://github.com/org/repo")
+    text = render(explained_report(), gh)
+    row = next(line for line in text.splitlines() if line.startswith("| `src/a.py`"))
+    sha = "f" * 40
+    assert (f"[20–23](https://github.com/org/repo/blob/{sha}/src/a.py#L20-L23), "
+            f"[30–31](https://github.com/org/repo/blob/{sha}/src/a.py#L30-L31) ↔ 1–4, 8–9 |") in row
+    assert f"lines [7](https://github.com/org/repo/blob/{sha}/src/a.py#L7), [2](" in text
+    gl = CommentContext(OURS, "org/repo", "gitlab", sha, "m", RepoConfig(), web_url="https://gl.example/g/p/")
+    assert gl.line_link("dir with space/ü.py", 4, 9) == f"[4–9](https://gl.example/g/p/-/blob/{sha}/dir%20with%20space/%C3%BC.py#L4-9)"
+    assert gl.line_link("a.py", 4) == f"[4](https://gl.example/g/p/-/blob/{sha}/a.py#L4)"
+    # No web page, or one that could break out of the link: plain numbers.
+    for url in ("", "javascript:alert(1)", "https://x.test/a) [y](https://evil.test"):
+        assert replace(gh, web_url=url).line_link("a.py", 3, 5) == "3–5"
+    assert "](" not in render(explained_report(), ctx())

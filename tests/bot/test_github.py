@@ -10,7 +10,7 @@ from bot.platforms.github import GitHubChange
 from bot.queue import ChangeRef
 from bot.repo_config import RepoConfig
 from bot.settings import Settings
-from tests.e2e.standins import GitHubStandIn
+from tests.e2e.standins import WEB, GitHubStandIn
 
 SHA = "c" * 40
 
@@ -43,6 +43,7 @@ def test_changed_files_with_reasons(api: GitHubStandIn) -> None:
                        "third_party/x.c": "vendored dependency", "z3.py": "over the 3-file limit per change"}
     info = change.change()
     assert info.head_sha == SHA and info.default_branch == "master" and info.state == "open"
+    assert info.web_url == f"{WEB}/{api.repo}"
 
 
 def test_upsert_by_marker_and_permission(api: GitHubStandIn) -> None:

@@ -8,7 +8,7 @@ from bot.platforms.gitlab import GitLabChange
 from bot.queue import ChangeRef
 from bot.repo_config import RepoConfig
 from bot.settings import Settings
-from tests.e2e.standins import GitLabStandIn
+from tests.e2e.standins import WEB, GitLabStandIn
 
 SHA = "d" * 40
 
@@ -30,7 +30,7 @@ def test_files_notes_status_members(api: GitLabStandIn) -> None:
                removed=("old.py",))
     api.trees["master"] = {"starter/base.py": b"print('hi')\n", "other/x.py": b"1\n"}
     c = change(api)
-    assert c.change().head_sha == SHA
+    assert c.change().head_sha == SHA and c.change().web_url == f"{WEB}/{api.path}"
     fetched = c.changed_files(SHA, RepoConfig(exclude=("*.md",)))
     assert sorted(f.path for f in fetched.files) == ["src/deep dir/ü.py", "src/m.py"]
     assert {s.path: s.reason for s in fetched.skipped} == {"pic.py": "binary file", "old.py": "deleted in this change"}

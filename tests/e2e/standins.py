@@ -21,6 +21,9 @@ from typing import Any
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+# Where the stand-ins say their repositories' web pages are (links in comments point there).
+WEB = "https://code.example.test"
+
 
 @dataclass
 class Recorded:
@@ -160,7 +163,8 @@ class GitHubStandIn(StandIn):
 
     def _pull_json(self, pr: Pull) -> dict[str, Any]:
         repo = {"full_name": self.repo, "name": self.repo.split("/")[1], "default_branch": self.default_branch,
-                "url": f"{self.url}/repos/{self.repo}", "owner": {"login": self.repo.split("/")[0]}}
+                "url": f"{self.url}/repos/{self.repo}", "owner": {"login": self.repo.split("/")[0]},
+                "html_url": f"{WEB}/{self.repo}"}
         return {
             "number": pr.number, "id": pr.number * 10, "state": pr.state, "title": pr.title, "merged": False,
             "draft": False, "url": self.api(f"/pulls/{pr.number}"), "user": {"login": pr.author, "type": "User"},
@@ -279,7 +283,7 @@ class GitLabStandIn(StandIn):
         with self.lock:
             if m == "GET" and rest == "":
                 return 200, {"id": self.project_id, "path_with_namespace": self.path,
-                             "default_branch": self.default_branch}, {}
+                             "default_branch": self.default_branch, "web_url": f"{WEB}/{self.path}"}, {}
             if m == "GET" and (g := re.fullmatch(r"/merge_requests/(\d+)", rest)):
                 mr = self.mrs[int(g[1])]
                 return 200, {"id": mr.number * 10, "iid": mr.number, "project_id": self.project_id,

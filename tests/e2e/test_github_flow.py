@@ -4,6 +4,7 @@ process → real PyGithub → stand-in REST API, which records what the bot post
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -14,7 +15,7 @@ from rq.registry import FailedJobRegistry
 from bot.feedback import FeedbackStore
 from tests.e2e.conftest import bot_env, run_worker
 from tests.e2e.helpers import fixture, github_headers
-from tests.e2e.standins import GitHubStandIn
+from tests.e2e.standins import WEB, GitHubStandIn
 
 SHA1 = "1111111111111111111111111111111111111111"
 SHA2 = "2222222222222222222222222222222222222222"
@@ -95,6 +96,10 @@ def test_comment_created_then_edited_dedupe_and_statuses(rconn: redis.Redis, git
     # PR #1's copy is found, named, scored and located by line ranges, never quoted.
     row = next(line for line in body.splitlines() if line.startswith("| `src/sort.py`"))
     assert "`PR #1`" in row and "↔" in row
+    # Our side's matched lines link to this PR's own version of the file; the other side's do not.
+    ours, theirs = row.split(" | ")[-1].split(" ↔ ")
+    assert re.search(rf"\]\({re.escape(WEB)}/{re.escape(github_api.repo)}/blob/{SHA2}/src/sort\.py#L\d+(-L\d+)?\)", ours)
+    assert "](" not in theirs
     assert "result.extend" not in body and "def merge_sorted" not in body
     for path, reason in [("vendor/lib.py", "vendored"), ("data.bin.py", "binary"), ("gen_pb2.py", "generated"),
                          ("old.py", "deleted"), ]:

@@ -12,7 +12,7 @@ from bot.queue import model_version
 from bot.settings import Settings
 from tests.e2e.conftest import ROOT, bot_env, run_worker
 from tests.e2e.helpers import github_headers
-from tests.e2e.standins import GitHubStandIn
+from tests.e2e.standins import WEB, GitHubStandIn
 from tests.e2e.test_github_flow import OWN, pr_payload
 
 # Written the way a chat assistant answers a Code Jam task: it scores high with the shipped model.
@@ -77,7 +77,9 @@ def test_worker_loads_default_model_once_and_reports_its_version(rconn: redis.Re
     body = github_api.bot_comments(6)[0]["body"]
     assert "| `Main.java` | high (" in body and "earlier work" not in body and "<summary>Why 1 file scored high</summary>" in body
     why = next(line for line in body.splitlines() if line.startswith("- `Main.java`: "))
-    named = [int(n) for n in why.split(": ", 1)[1].split(" read", 1)[0].removeprefix("lines ").split(", ")]
-    assert named and all(1 <= n <= GENERATED.count("\n") for n in named)
+    # Each named line links to that line of this PR's own version of the file.
+    links = re.findall(r"\[(\d+)\]\(([^)\s]+)\)", why.split(" read", 1)[0])
+    assert links and all(1 <= int(n) <= GENERATED.count("\n") for n, _ in links)
+    assert all(url == f"{WEB}/{github_api.repo}/blob/{'6' * 40}/Main.java#L{n}" for n, url in links)
     code_lines = {ln.strip() for ln in GENERATED.splitlines() if len(ln.strip()) > 3}
     assert not any(code in body for code in code_lines)  # no line of the file is quoted
