@@ -194,7 +194,8 @@ def build_payload(
                 row.rank,
             ]
         )
-    risk = [[f.path, f.language, _r(f.ai_score), f.risk_level, reasons_text(f.explanation) if f.explanation else ""]
+    risk = [[f.path, f.language, _r(f.ai_score), f.risk_level, reasons_text(f.explanation) if f.explanation else "",
+             f.relative_level or ""]
             for f in view.files]
     return {
         "overview": _overview(

@@ -173,6 +173,7 @@ def render_sarif(view: ReportView, *, uri_prefix: str = "") -> dict[str, Any]:
                 "level": _LEVEL[level],
                 "message": {
                     "text": f"AI-generated code risk: {level} (score {_score(real.ai_score)}). "
+                    + (f"Against the author's earlier work: {real.relative_level}. " if real.relative_level else "")
                     + (f"Why: {why}. " if why else "")
                     + "A signal for human review, not a verdict."
                 },

@@ -449,6 +449,7 @@
         scoreCell(tr, r[2]);
         var td = tr.insertCell();
         td.appendChild(el("span", { "class": "level level-" + (r[3] || "none") }, r[3] || "n/a"));
+        if (r[5]) td.appendChild(el("span", { "class": "muted" }, " · against the author's earlier work: " + r[5]));
         tr.insertCell().textContent = r[4] || "";
         return tr;
       }

@@ -137,7 +137,7 @@ def small_class() -> tuple[Report, list[Submission], dict[str, float]]:
         FileRisk("alice/stats.py", "python", 0.12, "low"),
         FileRisk("bob/stats.py", "python", 0.48, "medium"),
         FileRisk("bob/notes/readme.py", "python", 0.05, "low"),
-        FileRisk("carol/stats.py", "python", 0.93, "high", CAROL_WHY),
+        FileRisk("carol/stats.py", "python", 0.93, "high", CAROL_WHY, relative_score=0.95, relative_level="medium"),
         FileRisk("dave/Stats.java", "java", 0.20, "low"),
         FileRisk("eve/src/Stats.java", "java", 0.71, "high"),
         FileRisk(f"{HOSTILE_NAME}/x.py", "python", 0.33, "low"),

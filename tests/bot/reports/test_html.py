@@ -91,6 +91,8 @@ def test_data_block_round_trips_and_holds_sources_for_top_pairs(page: str) -> No
     why = {row[0]: row[4] for row in data["risk"]}
     assert why["carol/stats.py"].startswith("lines 3, 1 read most like generated code; unlike a typical human python")
     assert why["eve/src/Stats.java"] == "" and why["alice/stats.py"] == ""  # nothing explained there
+    assert {row[0]: row[5] for row in data["risk"]}["carol/stats.py"] == "medium"  # against earlier work
+    assert all(row[5] == "" for row in data["risk"] if row[0] != "carol/stats.py")
 
 
 def test_overview_lists_settings_skipped_and_model(page: str) -> None:

@@ -50,6 +50,8 @@ def test_an_explained_file_is_located_on_its_most_generated_line_and_says_why() 
     carol, eve = results["carol/stats.py"], results["eve/src/Stats.java"]
     assert carol["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
     assert "Why: lines 3, 1 read most like generated code; unlike a typical human python file: " in carol["message"]["text"]
+    assert "Against the author's earlier work: medium. " in carol["message"]["text"]
+    assert "earlier work" not in eve["message"]["text"]
     assert eve["locations"][0]["physicalLocation"]["region"]["startLine"] == 1 and "Why" not in eve["message"]["text"]
 
 
