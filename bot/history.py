@@ -96,11 +96,14 @@ def with_relative(report: Report, detector: Any, history: Callable[[str, str], S
     if detector is None or getattr(detector, "relative", None) is None:
         return 0
     model = str(getattr(detector, "model_version", ""))
+    by_language: dict[str, list[float]] = {}  # one history read per language, not per file
     done = 0
     for i, f in enumerate(report.files):
         if f.ai_score is None:
             continue
-        past = list(history(model, f.language))
+        if f.language not in by_language:
+            by_language[f.language] = list(history(model, f.language))
+        past = by_language[f.language]
         if not past:
             continue
         rel = detector.relative_score(f.ai_score, past)
