@@ -44,6 +44,7 @@ from bot.lms_note import EARLIER_SEP, NoteContext, decide, render_html, render_t
 from bot.platforms.base import GENERATED_NAME, VENDORED, decode
 from bot.queue import get_queue, job_retry, model_version
 from bot.settings import Settings
+from bot.sourcetext import NOT_CODE
 from ml.languages import language_for_path
 from ml.submission import Report, Skipped, SourceFile, Submission
 
@@ -147,7 +148,7 @@ def _add_code(path: str, data: bytes, cfg: AssignmentConfig, settings: Settings,
         return
     language = language_for_path(path)
     if language is None:
-        out.skipped.append(Skipped(path, "not a recognised code file"))
+        out.skipped.append(Skipped(path, NOT_CODE))
         return
     reason = cfg.wants(path, language)
     if reason:

@@ -3,7 +3,7 @@
 Each top-level entry of a scanned folder is one submission: a file is a single-file
 submission, a folder holds all the code files below it. Everything that is not
 analysed is returned as `Skipped(path, reason)` so the report can say so: binary
-files, files over the size limit, text that is not UTF-8, files that are not source
+files, files over the size limit, empty files, files that are not source
 code, vendored or tool folders (.git, node_modules, ...), symbolic links.
 
 Student code is only read as text here; nothing is ever executed.
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.cli import UsageError
+from bot.sourcetext import BINARY, EMPTY, NOT_CODE, SYMLINK, decode_source, too_large
 from ml.languages import language_for_path
 from ml.submission import Skipped, SourceFile, Submission
 
@@ -32,7 +33,6 @@ VENDORED_DIRS = frozenset(
 )  # fmt: skip
 # Files that are noise in every upload.
 IGNORED_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
-_SNIFF_BYTES = 8192
 
 
 @dataclass
@@ -41,65 +41,85 @@ class Loaded:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def _read_code(path: Path, label: str, max_bytes: int) -> tuple[SourceFile | None, Skipped | None]:
-    """One file -> a SourceFile (path filled in by the caller) or the reason it is skipped."""
+def read_code(path: Path, label: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[SourceFile | None, Skipped | None]:
+    """One file -> SourceFile(path=label) or the reason it is skipped (bot/sourcetext.py decodes it)."""
     if path.is_symlink():
-        return None, Skipped(label, "symbolic link (not followed)")
+        return None, Skipped(label, SYMLINK)
     language = language_for_path(path.name)
     try:
         size = path.stat().st_size
     except OSError as exc:
         return None, Skipped(label, f"unreadable: {exc.strerror or exc}")
-    if size > max_bytes:
-        return None, Skipped(label, f"too large: {size} bytes (limit {max_bytes})")
+    if reason := too_large(size, max_bytes):
+        return None, Skipped(label, reason)
     try:
         data = path.read_bytes()
     except OSError as exc:
         return None, Skipped(label, f"unreadable: {exc.strerror or exc}")
-    if b"\x00" in data[:_SNIFF_BYTES]:
-        return None, Skipped(label, "binary file")
+    text, reason = decode_source(data)
+    if reason == BINARY:
+        return None, Skipped(label, reason)
     if language is None:
-        return None, Skipped(label, "not a recognised source-code file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, Skipped(label, f"not UTF-8 text (byte {exc.start})")
-    if not text.strip():
-        return None, Skipped(label, "empty file")
+        return None, Skipped(label, NOT_CODE)
+    if text is None:
+        return None, Skipped(label, reason or EMPTY)
     return SourceFile(path=label, language=language, text=text), None
 
 
-def _load_folder(root: Path, name: str, max_bytes: int, out: Loaded) -> None:
-    """All code files below `root` become one submission named `name`."""
-    files: list[SourceFile] = []
+def is_tool_dir(name: str) -> bool:
+    """A folder of tool state, dependencies or build output (or hidden): never searched."""
+    return name in VENDORED_DIRS or name.startswith(".")
+
+
+@dataclass
+class Tree:
+    """The code files below one folder (paths relative to it) and what was skipped there."""
+
+    files: list[SourceFile] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    unreadable: bool = False
+
+
+def read_tree(root: Path, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Tree:
+    """Every code file below `root`; skipped entries are labelled "<name>/<path below root>"."""
+    out = Tree()
     errors: list[OSError] = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append, followlinks=False):
         here = Path(dirpath)
         rel_dir = here.relative_to(root)
+        keep = []
         for d in sorted(dirnames):
-            if d in VENDORED_DIRS or d.startswith("."):
+            if is_tool_dir(d):
                 out.skipped.append(Skipped(f"{name}/{(rel_dir / d).as_posix()}", "vendored or tool folder"))
             elif (here / d).is_symlink():
-                out.skipped.append(Skipped(f"{name}/{(rel_dir / d).as_posix()}", "symbolic link (not followed)"))
-        dirnames[:] = sorted(
-            d for d in dirnames if d not in VENDORED_DIRS and not d.startswith(".") and not (here / d).is_symlink()
-        )
+                out.skipped.append(Skipped(f"{name}/{(rel_dir / d).as_posix()}", SYMLINK))
+            else:
+                keep.append(d)
+        dirnames[:] = keep
         for filename in sorted(filenames):
             if filename in IGNORED_FILES:
                 continue
             rel = (rel_dir / filename).as_posix()
-            source, skip = _read_code(here / filename, f"{name}/{rel}", max_bytes)
+            source, skip = read_code(here / filename, f"{name}/{rel}", max_bytes)
             if skip is not None:
                 out.skipped.append(skip)
             elif source is not None:
-                files.append(SourceFile(path=rel, language=source.language, text=source.text))
+                out.files.append(SourceFile(path=rel, language=source.language, text=source.text))
     for exc in errors:
         where = Path(exc.filename).relative_to(root).as_posix() if exc.filename else ""
         label = f"{name}/{where}" if where not in ("", ".") else name
         out.skipped.append(Skipped(label, f"unreadable folder: {exc.strerror or exc}"))
-    if files:
-        out.submissions.append(Submission(name=name, files=files))
-    elif not errors:
+    out.unreadable = bool(errors)
+    return out
+
+
+def _load_folder(root: Path, name: str, max_bytes: int, out: Loaded) -> None:
+    """All code files below `root` become one submission named `name`."""
+    tree = read_tree(root, name, max_bytes)
+    out.skipped.extend(tree.skipped)
+    if tree.files:
+        out.submissions.append(Submission(name=name, files=tree.files))
+    elif not tree.unreadable:
         out.skipped.append(Skipped(name, "no source-code files"))
 
 
@@ -135,14 +155,14 @@ def load_submissions(dirs: Sequence[str | os.PathLike[str]], *, max_bytes: int =
             seen.add(name)
             path = Path(entry.path)
             if entry.is_symlink():
-                out.skipped.append(Skipped(name, "symbolic link (not followed)"))
+                out.skipped.append(Skipped(name, SYMLINK))
             elif entry.is_dir():
-                if entry.name in VENDORED_DIRS or entry.name.startswith("."):
+                if is_tool_dir(entry.name):
                     out.skipped.append(Skipped(name, "vendored or tool folder"))
                 else:
                     _load_folder(path, name, max_bytes, out)
             else:
-                source, skip = _read_code(path, name, max_bytes)
+                source, skip = read_code(path, name, max_bytes)
                 if skip is not None:
                     out.skipped.append(skip)
                 elif source is not None:
@@ -157,7 +177,7 @@ def load_base(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTE
         raise UsageError(f"{base}: no such file or directory (--base-code)")
     out = Loaded()
     if base.is_file():
-        source, skip = _read_code(base, base.name, max_bytes)
+        source, skip = read_code(base, base.name, max_bytes)
         if skip is not None:
             raise UsageError(f"{base}: cannot use as base code: {skip.reason}")
         assert source is not None

@@ -30,46 +30,10 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-MAX_BYTES = 1_000_000
 BATCH = 16
-# Directories that hold tooling, dependencies or build output rather than anyone's code.
-IGNORED_DIRS = frozenset(
-    {".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv", ".tox", ".mypy_cache", ".idea"}
-)
-_FALLBACK_EXTENSIONS = {
-    ".py": "python",
-    ".java": "java",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".ts": "typescript",
-    ".c": "c",
-    ".h": "c",
-    ".cc": "cpp",
-    ".cpp": "cpp",
-    ".hpp": "cpp",
-    ".cs": "csharp",
-    ".go": "go",
-    ".rs": "rust",
-    ".rb": "ruby",
-    ".php": "php",
-    ".kt": "kotlin",
-    ".swift": "swift",
-    ".scala": "scala",
-    ".dart": "dart",
-    ".sql": "sql",
-}
-
-
-def language_of(path: str) -> str | None:
-    try:
-        from ml.languages import language_for_path
-    except ImportError:  # pragma: no cover - ml.languages ships with the package
-        return _FALLBACK_EXTENSIONS.get(os.path.splitext(path)[1].lower())
-    return language_for_path(path)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -109,48 +73,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _walk(root: Path, skipped: list[dict[str, str]]) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        keep = []
-        for d in sorted(dirnames):
-            if d in IGNORED_DIRS:
-                skipped.append(
-                    {"path": str(Path(dirpath) / d), "reason": "tooling or dependency folder, not searched"}
-                )
-            else:
-                keep.append(d)
-        dirnames[:] = keep
-        for f in sorted(filenames):
-            yield Path(dirpath) / f
-
-
-def _read(path: Path) -> tuple[str | None, str]:
-    """(text, '') or (None, reason)."""
-    try:
-        if path.is_symlink():
-            return None, "symbolic link, not followed"
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return None, f"larger than {MAX_BYTES // 1_000_000} MB"
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, f"unreadable: {exc.strerror or exc}"
-    if b"\x00" in data[:8192]:
-        return None, "binary file"
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    if not text.strip():
-        return None, "empty file"
-    return text, ""
-
-
 def collect(paths: list[str]) -> tuple[list[tuple[str, str, str]], list[dict[str, str]]]:
-    """Code files under the paths as (path, language, text), and the skipped ones with reasons."""
+    """Code files under the paths as (path, language, text), and the skipped ones with reasons.
+
+    Read as `codeguard scan` reads a class (bot/loader.py): the same folders left out, the
+    same decoding, the same reasons."""
     from bot.cli import UsageError
+    from bot.loader import read_code, read_tree
 
     files: list[tuple[str, str, str]] = []
     skipped: list[dict[str, str]] = []
@@ -159,21 +88,20 @@ def collect(paths: list[str]) -> tuple[list[tuple[str, str, str]], list[dict[str
         root = Path(raw)
         if not root.exists():
             raise UsageError(f"no such file or directory: {raw}")
-        candidates = [root] if root.is_file() else list(_walk(root, skipped))
-        for p in candidates:
-            key = os.path.realpath(p)
-            if key in seen:
-                continue
-            seen.add(key)
-            lang = language_of(str(p))
-            if lang is None:
-                skipped.append({"path": str(p), "reason": "not a recognised code file"})
-                continue
-            text, reason = _read(p)
-            if text is None:
-                skipped.append({"path": str(p), "reason": reason})
-                continue
-            files.append((str(p), lang, text))
+        if root.is_dir():
+            tree = read_tree(root, str(root))
+            found = [(f"{root}/{f.path}", f.language, f.text) for f in tree.files]
+            skips = tree.skipped
+        else:
+            source, skip = read_code(root, str(root))
+            found = [(source.path, source.language, source.text)] if source is not None else []
+            skips = [skip] if skip is not None else []
+        skipped.extend({"path": s.path, "reason": s.reason} for s in skips)
+        for path, language, text in found:
+            key = os.path.realpath(path)
+            if key not in seen:
+                seen.add(key)
+                files.append((path, language, text))
     return files, skipped
 
 

@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     assert isinstance(store, FeedbackStore)
     try:
         if action == "add":
+            from bot.sourcetext import decode_source
             from ml.languages import language_for_path
 
             examples = []
@@ -84,10 +85,9 @@ def run(args: argparse.Namespace) -> int:
                 if not language:
                     skipped.append(f"{path} (unknown language; pass --language)")
                     continue
-                try:
-                    code = path.read_text(encoding="utf-8")
-                except UnicodeDecodeError:
-                    skipped.append(f"{path} (not UTF-8 text)")
+                code, reason = decode_source(path.read_bytes())
+                if code is None:
+                    skipped.append(f"{path} ({reason})")
                     continue
                 examples.append(FeedbackExample(code, language, args.label, who=args.who or getpass.getuser(),
                                                 where=args.where or str(path), path=path.name))

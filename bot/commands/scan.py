@@ -48,9 +48,10 @@ AI-generated risk:
   generated code lower the score (README, "The dual-head model").
 
 skipped files:
-  binary files, files over --max-file-size, text that is not UTF-8, files that are
-  not source code, vendored/tool folders (.git, node_modules, build, ...) and files
-  that fail to parse are listed under "skipped" with the reason, never dropped.
+  binary files, empty files, files over --max-file-size, files that are not source
+  code, vendored/tool folders (.git, node_modules, build, ...) and files that fail to
+  parse are listed under "skipped" with the reason, never dropped. Text that is not
+  UTF-8 (Windows-1252, UTF-16 with a byte-order mark) is read, not skipped.
 
 exit codes:
   0 scan done; 1 scan done and a pair's similarity is above --fail-over (for CI);

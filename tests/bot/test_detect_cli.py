@@ -58,7 +58,7 @@ def test_json_contract(tree: Path, tiny_model_dir: Path, capsys: pytest.CaptureF
     assert reasons["alice/notes.txt"] == "not a recognised code file"
     assert reasons["bob/empty.py"] == "empty file"
     assert reasons["bob/blob.c"] == "binary file"
-    assert "not searched" in reasons["bob/node_modules"]
+    assert "vendored" in reasons["bob/node_modules"]
     assert report["settings"]["calibrated"] is False
 
 

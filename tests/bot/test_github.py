@@ -46,6 +46,27 @@ def test_changed_files_with_reasons(api: GitHubStandIn) -> None:
     assert info.web_url == f"{WEB}/{api.repo}"
 
 
+ECLIPSE_STUB = """public class Main {
+    public static void main(String[] args) {
+        // TODO Auto-generated method stub
+        System.out.println(args.length);
+    }
+}
+"""
+
+
+def test_files_from_students_editors_are_read(api: GitHubStandIn) -> None:
+    """An IDE's "Auto-generated method stub" line is the student's file, not a generated one; a file
+    saved as Windows-1252 or UTF-16 is text; a tool's header still marks a generated file."""
+    api.add_pull(5, SHA, {"Main.java": ECLIPSE_STUB, "win.py": "s = 'caf\u00e9'\n".encode("cp1252"),
+                          "note.py": "x = 1\n".encode("utf-16"),
+                          "R.java": "/* AUTO-GENERATED FILE.  DO NOT MODIFY. */\nclass R {}\n"})
+    fetched = GitHubChange(settings(api, max_files=10), ChangeRef("github", api.repo, 5)).changed_files(SHA, RepoConfig())
+    texts = {f.path: f.text for f in fetched.files}
+    assert texts == {"Main.java": ECLIPSE_STUB, "win.py": "s = 'caf\u00e9'\n", "note.py": "x = 1\n"}
+    assert {s.path: s.reason for s in fetched.skipped} == {"R.java": "generated file"}
+
+
 def test_upsert_by_marker_and_permission(api: GitHubStandIn) -> None:
     api.add_pull(4, SHA, {"a.py": "x\n"})
     change = GitHubChange(settings(api), ChangeRef("github", api.repo, 4))

@@ -26,7 +26,7 @@ def klass(tmp_path: Path) -> Path:
     write(root / "bob" / "node_modules" / "x.js", "var x = 1;\n")
     write(root / "bob" / "notes.md", "# notes\n")
     write(root / "bob" / "logo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00")
-    write(root / "carol.c", b"int main() { return 0; } // caf\xe9\n")  # latin-1, not UTF-8
+    write(root / "carol.c", b"int main() { return 0; } // caf\xe9\n")  # Windows-1252, not UTF-8: still read
     write(root / "dave.py", "x = 1\n" * 50)
     write(root / "erin", b"")  # empty file without extension
     write(root / ".git" / "HEAD", "ref: refs/heads/main\n")
@@ -37,15 +37,16 @@ def klass(tmp_path: Path) -> Path:
 def test_each_top_level_entry_is_one_submission(klass: Path) -> None:
     loaded = load_submissions([klass], max_bytes=200)
     names = [s.name for s in loaded.submissions]
-    assert names == ["alice.py", "bob"]
+    assert names == ["alice.py", "bob", "carol.c"]
     bob = loaded.submissions[1]
+    assert loaded.submissions[2].files[0].text.endswith("// caf\u00e9\n")
     assert [f.path for f in bob.files] == ["Main.java", "util/Helper.java"]
     assert {f.language for f in bob.files} == {"java"}
     reasons = {s.path: s.reason for s in loaded.skipped}
     assert "binary" in reasons["bob/logo.png"]
     assert "vendored" in reasons["bob/node_modules"]
     assert "not a recognised" in reasons["bob/notes.md"]
-    assert "UTF-8" in reasons["carol.c"]
+    assert "carol.c" not in reasons
     assert "too large" in reasons["dave.py"]
     assert "vendored" in reasons[".git"]
     assert "no source-code files" in reasons["empty_dir"]

@@ -113,17 +113,18 @@ def test_json_contract_via_console_script(klass: Path, tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     check_contract(data)
     names = {(p["a"], p["b"]) for p in data["pairs"]}
-    assert names == {("alice.java", "bob"), ("alice.java", "carol.py"), ("bob", "carol.py")}, "every pair at 0"
+    subs = ["alice.java", "bob", "carol.py", "latin.py"]
+    assert names == {(a, b) for i, a in enumerate(subs) for b in subs[i + 1 :]}, "every pair at 0"
     top = data["pairs"][0]
     assert (top["a"], top["b"]) == ("alice.java", "bob")
     assert top["similarity"] > 0.9
     assert top["fragments"][0]["a_lines"][0] <= 5 and top["fragments"][0]["a_lines"][1] >= 18
     floor = data["settings"]["fragments_from"]
     assert all(p["fragments"] == [] for p in data["pairs"] if p["similarity"] < floor), "documented gating"
-    assert {f["path"] for f in data["files"]} == {"alice.java", "bob/Main.java", "carol.py"}
+    assert {f["path"] for f in data["files"]} == {"alice.java", "bob/Main.java", "carol.py", "latin.py"}
     skipped = {s["path"]: s["reason"] for s in data["skipped"]}
     assert "binary" in skipped["photo.java"]
-    assert "UTF-8" in skipped["latin.py"]
+    assert "latin.py" not in skipped, "Windows-1252 text is read, not skipped"
     assert "unparsable" in skipped["essay.java"]
     assert "too large" in skipped["huge.py"]
 

@@ -1,0 +1,64 @@
+"""A submitted file's bytes -> its text, the same way however the code arrived.
+
+Folders on disk (`codeguard scan`, `codeguard detect`), pull/merge requests and LMS uploads
+all end here, so a file is read, or skipped, for the same reason in every report.
+
+Why the fallbacks: students write code in Windows editors. UTF-8 with a byte-order mark,
+Windows-1252 (an accented letter in a comment or a string) and UTF-16 with a byte-order
+mark (Notepad, a PowerShell redirect) are all common in a class. Skipping such a file
+would drop a student's work from every comparison because of one byte in a comment, so
+text that is not UTF-8 is read as Windows-1252, and failing that as Latin-1 (which reads
+any bytes). Only files with NUL bytes (and no UTF-16 mark) count as binary.
+
+Pure functions of bytes: nothing here is executed, logged or stored.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+# How far into a file to look for NUL bytes (as git does): enough for any source file's start.
+SNIFF_BYTES = 8192
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# Tried in order after UTF-8; Latin-1 maps every byte, so the last one always succeeds.
+_FALLBACKS = ("cp1252", "latin-1")
+# Skip reasons every way of reading code shares, so reports use the same words.
+BINARY = "binary file"
+EMPTY = "empty file"
+NOT_CODE = "not a recognised code file"
+SYMLINK = "symbolic link (not followed)"
+
+
+def _decode(data: bytes) -> str | None:
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    if b"\x00" in data[:SNIFF_BYTES]:
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    for encoding in _FALLBACKS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None  # pragma: no cover - Latin-1 decodes every byte string
+
+
+def decode_source(data: bytes) -> tuple[str | None, str | None]:
+    """(text, None), or (None, why it is skipped: BINARY or EMPTY)."""
+    text = _decode(data)
+    if text is None:
+        return None, BINARY
+    if not text.strip():
+        return None, EMPTY
+    return text, None
+
+
+def too_large(size: int, limit: int) -> str | None:
+    """The skip reason for a file of `size` bytes over `limit`, else None."""
+    return f"too large: {size} bytes (limit {limit})" if size > limit else None
