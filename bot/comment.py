@@ -14,6 +14,7 @@ from functools import partial
 from urllib.parse import quote
 
 from bot.repo_config import RepoConfig
+from bot.sourcetext import is_notebook
 from ml.explain import reasons_text
 from ml.submission import FileRisk, Fragment, PairMatch, Report, Skipped
 
@@ -43,8 +44,8 @@ class CommentContext:
         repository's web page is known. Links go only to this change's own files."""
         end = start if end is None else end
         text = f"{start}–{end}" if end != start else f"{start}"
-        if not _WEB_URL.fullmatch(self.web_url):
-            return text
+        if not _WEB_URL.fullmatch(self.web_url) or is_notebook(path):
+            return text  # a notebook's lines are those of its code cells, not of the file's JSON
         blob = "blob" if self.platform == "github" else "-/blob"
         anchor = f"L{start}" + (("-L" if self.platform == "github" else "-") + str(end) if end != start else "")
         return f"[{text}]({self.web_url.rstrip('/')}/{blob}/{self.head_sha}/{quote(path)}#{anchor})"

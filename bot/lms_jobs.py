@@ -44,7 +44,7 @@ from bot.lms_note import EARLIER_SEP, NoteContext, decide, render_html, render_t
 from bot.platforms.base import GENERATED_NAME, VENDORED, decode
 from bot.queue import get_queue, job_retry, model_version
 from bot.settings import Settings
-from bot.sourcetext import NOT_CODE
+from bot.sourcetext import NOT_CODE, raw_limit
 from ml.languages import language_for_path
 from ml.submission import Report, Skipped, SourceFile, Submission
 
@@ -165,7 +165,7 @@ def _add_code(path: str, data: bytes, cfg: AssignmentConfig, settings: Settings,
 
 
 def download_limit(path: str, cfg: AssignmentConfig, settings: Settings) -> int:
-    return cfg.archive_limits.max_bytes if is_archive_name(path) else settings.max_file_bytes
+    return cfg.archive_limits.max_bytes if is_archive_name(path) else raw_limit(path, settings.max_file_bytes)
 
 
 # ------------------------------------------------------------------------------ platform adapters

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.cli import UsageError
-from bot.sourcetext import BINARY, EMPTY, NOT_CODE, SYMLINK, decode_source, too_large
+from bot.sourcetext import BINARY, EMPTY, NOT_CODE, SYMLINK, decode_source, raw_limit, too_large
 from ml.languages import language_for_path
 from ml.submission import Skipped, SourceFile, Submission
 
@@ -50,13 +50,13 @@ def read_code(path: Path, label: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tup
         size = path.stat().st_size
     except OSError as exc:
         return None, Skipped(label, f"unreadable: {exc.strerror or exc}")
-    if reason := too_large(size, max_bytes):
+    if reason := too_large(size, raw_limit(path.name, max_bytes)):
         return None, Skipped(label, reason)
     try:
         data = path.read_bytes()
     except OSError as exc:
         return None, Skipped(label, f"unreadable: {exc.strerror or exc}")
-    text, reason = decode_source(data)
+    text, reason = decode_source(data, path.name, max_bytes)
     if reason == BINARY:
         return None, Skipped(label, reason)
     if language is None:

@@ -83,7 +83,8 @@ _C_LITERALS = _lits(
 LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec(
         "python",
-        (".py", ".pyw", ".pyi"),
+        # .ipynb: bot/sourcetext.py reads a notebook's code cells as Python before anything tokenises it.
+        (".py", ".pyw", ".pyi", ".ipynb"),
         "python",
         drop=frozenset({"comment"}),
         literals=_lits("string concatenated_string", "integer float", "true false", "none"),

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
                 if not language:
                     skipped.append(f"{path} (unknown language; pass --language)")
                     continue
-                code, reason = decode_source(path.read_bytes())
+                code, reason = decode_source(path.read_bytes(), path.name)
                 if code is None:
                     skipped.append(f"{path} ({reason})")
                     continue

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.repo_config import RepoConfig
-from bot.sourcetext import NOT_CODE, decode_source
+from bot.sourcetext import NOT_CODE, decode_source, raw_limit
 from ml.languages import language_for_path
 from ml.submission import Skipped, SourceFile
 
@@ -76,8 +76,8 @@ def precheck(entry: ChangedPath, config: RepoConfig, max_bytes: int) -> tuple[st
         return None, "vendored dependency"
     if entry.generated or GENERATED_NAME.search(entry.path):
         return None, "generated file"
-    if entry.size is not None and entry.size > max_bytes:
-        return None, f"larger than {max_bytes} bytes"
+    if entry.size is not None and entry.size > raw_limit(entry.path, max_bytes):
+        return None, f"larger than {raw_limit(entry.path, max_bytes)} bytes"
     language = language_for_path(entry.path)
     if language is None:
         return None, NOT_CODE
@@ -89,9 +89,9 @@ def precheck(entry: ChangedPath, config: RepoConfig, max_bytes: int) -> tuple[st
 
 def decode(path: str, data: bytes, max_bytes: int) -> tuple[str | None, str | None]:
     """(text, skip reason) from the raw bytes at head (bot/sourcetext.py, then the generated-file rule)."""
-    if len(data) > max_bytes:
-        return None, f"larger than {max_bytes} bytes"
-    text, reason = decode_source(data)
+    if len(data) > raw_limit(path, max_bytes):
+        return None, f"larger than {raw_limit(path, max_bytes)} bytes"
+    text, reason = decode_source(data, path, max_bytes)
     if text is None:
         return None, reason
     if GENERATED_HEADER.search("\n".join(text.splitlines()[:5])):

@@ -112,4 +112,5 @@ def test_line_numbers_link_to_this_changes_own_lines_where_the_web_page_is_known
     # No web page, or one that could break out of the link: plain numbers.
     for url in ("", "javascript:alert(1)", "https://x.test/a) [y](https://evil.test"):
         assert replace(gh, web_url=url).line_link("a.py", 3, 5) == "3–5"
+    assert gh.line_link("hw/Lab 3.ipynb", 3, 5) == "3–5"  # a notebook's lines are its code cells', not its JSON's
     assert "](" not in render(explained_report(), ctx())

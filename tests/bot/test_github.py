@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -57,13 +58,17 @@ ECLIPSE_STUB = """public class Main {
 
 def test_files_from_students_editors_are_read(api: GitHubStandIn) -> None:
     """An IDE's "Auto-generated method stub" line is the student's file, not a generated one; a file
-    saved as Windows-1252 or UTF-16 is text; a tool's header still marks a generated file."""
+    saved as Windows-1252 or UTF-16 is text; a notebook is its code cells; a tool's header still marks a
+    generated file."""
     api.add_pull(5, SHA, {"Main.java": ECLIPSE_STUB, "win.py": "s = 'caf\u00e9'\n".encode("cp1252"),
                           "note.py": "x = 1\n".encode("utf-16"),
-                          "R.java": "/* AUTO-GENERATED FILE.  DO NOT MODIFY. */\nclass R {}\n"})
+                          "R.java": "/* AUTO-GENERATED FILE.  DO NOT MODIFY. */\nclass R {}\n",
+                          "lab.ipynb": json.dumps({"nbformat": 4, "metadata": {}, "cells": [
+                              {"cell_type": "code", "source": "x = 1", "outputs": [{"text": "y" * 5000}]}]})})
     fetched = GitHubChange(settings(api, max_files=10), ChangeRef("github", api.repo, 5)).changed_files(SHA, RepoConfig())
     texts = {f.path: f.text for f in fetched.files}
-    assert texts == {"Main.java": ECLIPSE_STUB, "win.py": "s = 'caf\u00e9'\n", "note.py": "x = 1\n"}
+    assert texts == {"Main.java": ECLIPSE_STUB, "win.py": "s = 'caf\u00e9'\n", "note.py": "x = 1\n",
+                     "lab.ipynb": "x = 1\n"}  # over max_file_bytes by its outputs only
     assert {s.path: s.reason for s in fetched.skipped} == {"R.java": "generated file"}
 
 

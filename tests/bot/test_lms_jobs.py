@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 from bot.lms_config import AssignmentConfig
-from bot.lms_jobs import Collected, LmsTask, add_file, canvas_key, job_id_for
+from bot.lms_jobs import Collected, LmsTask, add_file, canvas_key, download_limit, job_id_for
 from bot.lms_note import NoteContext, decide, render_html, render_text
 from bot.settings import Settings
 from ml.submission import FileRisk, Fragment, PairMatch, Report
@@ -101,6 +102,19 @@ def test_add_file_unpacks_archives_and_applies_the_course_rules() -> None:
         zf.writestr("../../x.py", "x = 1\n")
     add_file("evil.zip", evil.getvalue(), CFG, SETTINGS, refused)
     assert refused.files == [] and "path traversal" in refused.skipped[0].reason
+
+
+def test_a_notebook_with_large_outputs_is_downloaded_and_its_code_read() -> None:
+    plot = {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo" * 150_000}}
+    cells = [{"cell_type": "code", "source": ["def mean(xs):\n", "    return sum(xs) / len(xs)\n"], "outputs": [plot]}]
+    data = json.dumps({"nbformat": 4, "metadata": {}, "cells": cells}).encode()
+    assert len(data) > SETTINGS.max_file_bytes and download_limit("lab3.ipynb", CFG, SETTINGS) >= len(data)
+    assert download_limit("lab3.py", CFG, SETTINGS) == SETTINGS.max_file_bytes
+    out = Collected()
+    add_file("lab3.ipynb", data, CFG, SETTINGS, out)
+    assert out.skipped == []
+    assert [(f.path, f.language, f.text) for f in out.files] == [
+        ("lab3.ipynb", "python", "def mean(xs):\n    return sum(xs) / len(xs)\n")]
 
 
 def test_push_and_pull_name_one_canvas_upload_the_same_way() -> None:

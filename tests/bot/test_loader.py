@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -89,3 +90,16 @@ def test_base_code_folder_and_file(tmp_path: Path) -> None:
     assert single.submissions[0].files[0].language == "python"
     with pytest.raises(UsageError):
         load_base(tmp_path / "missing")
+
+
+def test_a_notebook_is_one_python_file_of_its_code_cells(tmp_path: Path) -> None:
+    root = tmp_path / "class"
+    cells = [{"cell_type": "code", "source": "import math\n", "outputs": [{"text": "x" * 5000}]},
+             {"cell_type": "markdown", "source": "Answer: " + "y" * 300}]  # fmt: skip
+    write(root / "alice" / "lab.ipynb", json.dumps({"nbformat": 4, "metadata": {}, "cells": cells}))
+    write(root / "bob.ipynb", json.dumps({"nbformat": 4, "metadata": {}, "cells": [
+        {"cell_type": "code", "source": "x = 1\n" * 50, "outputs": []}]}))  # fmt: skip
+    loaded = load_submissions([root], max_bytes=200)  # alice's file is over it by outputs and prose only
+    assert [(s.name, [(f.path, f.language, f.text) for f in s.files]) for s in loaded.submissions] == [
+        ("alice", [("lab.ipynb", "python", "import math\n")])]
+    assert [(s.path, s.reason) for s in loaded.skipped] == [("bob.ipynb", "too large: 300 bytes (limit 200)")]
