@@ -1,7 +1,8 @@
 """Folders on disk -> Submissions, the way MOSS/JPlag/Dolos users lay out a class.
 
 Each top-level entry of a scanned folder is one submission: a file is a single-file
-submission, a folder holds all the code files below it. Everything that is not
+submission, a folder holds all the code files below it, and a .zip (a submission as
+students upload it, at the top or inside a folder) holds the code files inside it. Everything that is not
 analysed is returned as `Skipped(path, reason)` so the report can say so: binary
 files, files over the size limit, empty files, files that are not source
 code, vendored or tool folders (.git, node_modules, ...), symbolic links.
@@ -13,9 +14,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.archive import ArchiveLimits, unpack_zip
 from bot.cli import UsageError
 from bot.sourcetext import BINARY, EMPTY, NOT_CODE, SYMLINK, decode_source, raw_limit, too_large
 from ml.languages import language_for_path
@@ -41,22 +43,10 @@ class Loaded:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def read_code(path: Path, label: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[SourceFile | None, Skipped | None]:
-    """One file -> SourceFile(path=label) or the reason it is skipped (bot/sourcetext.py decodes it)."""
-    if path.is_symlink():
-        return None, Skipped(label, SYMLINK)
-    language = language_for_path(path.name)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        return None, Skipped(label, f"unreadable: {exc.strerror or exc}")
-    if reason := too_large(size, raw_limit(path.name, max_bytes)):
-        return None, Skipped(label, reason)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, Skipped(label, f"unreadable: {exc.strerror or exc}")
-    text, reason = decode_source(data, path.name, max_bytes)
+def _code_of(data: bytes, name: str, label: str, max_bytes: int) -> tuple[SourceFile | None, Skipped | None]:
+    """A file's bytes -> SourceFile(path=label) or the reason it is skipped (bot/sourcetext.py decodes it)."""
+    language = language_for_path(name)
+    text, reason = decode_source(data, name, max_bytes)
     if reason == BINARY:
         return None, Skipped(label, reason)
     if language is None:
@@ -64,6 +54,57 @@ def read_code(path: Path, label: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tup
     if text is None:
         return None, Skipped(label, reason or EMPTY)
     return SourceFile(path=label, language=language, text=text), None
+
+
+def _read_zip(data: bytes, label: str, max_bytes: int) -> tuple[list[SourceFile], list[Skipped]]:
+    """The code files of a zip, labelled "<label>/<path inside>", by the same rules as a folder's.
+
+    Opened in memory with the LMS's limits (bot/archive.py): nothing is extracted to disk, and a
+    hostile archive (paths out of it, links, bombs) is refused as a whole and reported."""
+    unpacked = unpack_zip(label, data)
+    files: list[SourceFile] = []
+    skipped = list(unpacked.skipped)
+    tool_dirs: set[str] = set()
+    for inner, content in unpacked.files:
+        parts = inner.split("/")
+        tool = next((i for i, part in enumerate(parts[:-1]) if is_tool_dir(part)), None)
+        if tool is not None:
+            folder = f"{label}/{'/'.join(parts[: tool + 1])}"
+            if folder not in tool_dirs:
+                tool_dirs.add(folder)
+                skipped.append(Skipped(folder, "vendored or tool folder"))
+            continue
+        if parts[-1] in IGNORED_FILES:
+            continue
+        if reason := too_large(len(content), raw_limit(inner, max_bytes)):
+            skipped.append(Skipped(f"{label}/{inner}", reason))
+            continue
+        source, skip = _code_of(content, inner, f"{label}/{inner}", max_bytes)
+        files.extend([source] if source is not None else [])
+        skipped.extend([skip] if skip is not None else [])
+    return files, skipped
+
+
+def read_code(path: Path, label: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[SourceFile], list[Skipped]]:
+    """One file on disk -> its code as SourceFile(path=label), or, for a .zip, the code inside it
+    (paths "<label>/<path inside>"); and what was skipped, with why."""
+    if path.is_symlink():
+        return [], [Skipped(label, SYMLINK)]
+    is_zip = path.name.lower().endswith(".zip")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return [], [Skipped(label, f"unreadable: {exc.strerror or exc}")]
+    if reason := too_large(size, ArchiveLimits().max_bytes if is_zip else raw_limit(path.name, max_bytes)):
+        return [], [Skipped(label, reason)]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return [], [Skipped(label, f"unreadable: {exc.strerror or exc}")]
+    if is_zip:
+        return _read_zip(data, label, max_bytes)
+    source, skip = _code_of(data, path.name, label, max_bytes)
+    return ([source] if source is not None else []), ([skip] if skip is not None else [])
 
 
 def is_tool_dir(name: str) -> bool:
@@ -100,17 +141,21 @@ def read_tree(root: Path, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Tree
             if filename in IGNORED_FILES:
                 continue
             rel = (rel_dir / filename).as_posix()
-            source, skip = read_code(here / filename, f"{name}/{rel}", max_bytes)
-            if skip is not None:
-                out.skipped.append(skip)
-            elif source is not None:
-                out.files.append(SourceFile(path=rel, language=source.language, text=source.text))
+            files, skipped = read_code(here / filename, f"{name}/{rel}", max_bytes)
+            out.skipped.extend(skipped)
+            out.files.extend(_relative(files, name))
     for exc in errors:
         where = Path(exc.filename).relative_to(root).as_posix() if exc.filename else ""
         label = f"{name}/{where}" if where not in ("", ".") else name
         out.skipped.append(Skipped(label, f"unreadable folder: {exc.strerror or exc}"))
     out.unreadable = bool(errors)
     return out
+
+
+def _relative(files: list[SourceFile], submission: str) -> list[SourceFile]:
+    """Files labelled "<submission>/<path>" -> paths relative to the submission (file_label's inverse)."""
+    cut = len(submission) + 1
+    return [replace(f, path=f.path[cut:]) if f.path.startswith(submission + "/") else f for f in files]
 
 
 def _load_folder(root: Path, name: str, max_bytes: int, out: Loaded) -> None:
@@ -127,6 +172,11 @@ def _check_dir(path: Path) -> None:
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
     if not path.is_dir():
+        if path.name.lower().endswith(".zip"):  # an LMS's "download all submissions"
+            raise UsageError(
+                f"{path}: a zip, not a folder: unzip it (unzip '{path}' -d class/) and scan the folder; "
+                "zips inside it (one per student) are read"
+            )
         raise UsageError(f"{path}: not a directory (give the folder that holds the submissions)")
     try:
         next(iter(os.scandir(path)), None)
@@ -162,11 +212,10 @@ def load_submissions(dirs: Sequence[str | os.PathLike[str]], *, max_bytes: int =
                 else:
                     _load_folder(path, name, max_bytes, out)
             else:
-                source, skip = read_code(path, name, max_bytes)
-                if skip is not None:
-                    out.skipped.append(skip)
-                elif source is not None:
-                    out.submissions.append(Submission(name=name, files=[source]))
+                files, skipped = read_code(path, name, max_bytes)
+                out.skipped.extend(skipped)
+                if files:
+                    out.submissions.append(Submission(name=name, files=_relative(files, name)))
     return out
 
 
@@ -177,11 +226,12 @@ def load_base(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTE
         raise UsageError(f"{base}: no such file or directory (--base-code)")
     out = Loaded()
     if base.is_file():
-        source, skip = read_code(base, base.name, max_bytes)
-        if skip is not None:
-            raise UsageError(f"{base}: cannot use as base code: {skip.reason}")
-        assert source is not None
-        out.submissions.append(Submission(name=base.name, files=[source]))
+        files, skipped = read_code(base, base.name, max_bytes)
+        if not files:
+            why = skipped[0].reason if skipped else "no code files in it"
+            raise UsageError(f"{base}: cannot use as base code: {why}")
+        out.skipped.extend(skipped)
+        out.submissions.append(Submission(name=base.name, files=_relative(files, base.name)))
         return out
     _check_dir(base)
     _load_folder(base, base.resolve().name, max_bytes, out)

@@ -93,9 +93,8 @@ def collect(paths: list[str]) -> tuple[list[tuple[str, str, str]], list[dict[str
             found = [(f"{root}/{f.path}", f.language, f.text) for f in tree.files]
             skips = tree.skipped
         else:
-            source, skip = read_code(root, str(root))
-            found = [(source.path, source.language, source.text)] if source is not None else []
-            skips = [skip] if skip is not None else []
+            sources, skips = read_code(root, str(root))
+            found = [(f.path, f.language, f.text) for f in sources]
         skipped.extend({"path": s.path, "reason": s.reason} for s in skips)
         for path, language, text in found:
             key = os.path.realpath(path)

@@ -55,6 +55,12 @@ skipped files:
   notebook (.ipynb) is read as its code cells, two blank lines between them; its line
   numbers count the lines of that text.
 
+zip files:
+  a .zip at the top of DIR is one submission; one inside a submission's folder adds
+  its code to that submission (paths like hw.zip/src/Main.java). Opened in memory,
+  never extracted; an archive with paths out of it, links or a bomb is refused and
+  listed under "skipped".
+
 exit codes:
   0 scan done; 1 scan done and a pair's similarity is above --fail-over (for CI);
   2 bad arguments or input (missing folder, unreadable folder), one line on stderr.
@@ -125,7 +131,7 @@ def register(subparsers: Any) -> None:
         metavar="DIR",
         action="append",
         default=[],
-        help="starter/template code (folder or file) whose matches never count; repeatable",
+        help="starter/template code (folder, file or .zip) whose matches never count; repeatable",
     )
     parser.add_argument(
         "--max-share",

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import io
 import json
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,9 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "f.py").write_text("x = 1\n")
     with pytest.raises(UsageError, match="not a directory"):
         load_submissions([tmp_path / "f.py"])
+    (tmp_path / "all.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    with pytest.raises(UsageError, match="a zip, not a folder: unzip it"):
+        load_submissions([tmp_path / "all.zip"])
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")
@@ -103,3 +108,43 @@ def test_a_notebook_is_one_python_file_of_its_code_cells(tmp_path: Path) -> None
     assert [(s.name, [(f.path, f.language, f.text) for f in s.files]) for s in loaded.submissions] == [
         ("alice", [("lab.ipynb", "python", "import math\n")])]
     assert [(s.path, s.reason) for s in loaded.skipped] == [("bob.ipynb", "too large: 300 bytes (limit 200)")]
+
+
+def zip_of(entries: dict[str, bytes | str]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, content in entries.items():
+            zf.writestr(name, content)
+    return buf.getvalue()
+
+
+def test_zips_are_read_as_students_upload_them(tmp_path: Path) -> None:
+    """A .zip at the top is one submission, one inside a folder adds its code to that folder's; what is
+    inside follows a folder's rules, and a hostile or broken zip is reported, never unpacked to disk."""
+    root = tmp_path / "class"
+    write(root / "alice.zip", zip_of({"hw/src/Main.java": "class Main {}\n", "hw/bin/Main.class": b"\xca\xfe\xba\xbe",
+                                      "hw/bin/Util.class": b"\xca\xfe", "__MACOSX/hw/._Main.java": b"\x00\x05",
+                                      "hw/.DS_Store": b"\x00", "hw/notes.txt": "todo\n"}))  # fmt: skip
+    write(root / "bob" / "main.py", "print(1)\n")
+    write(root / "bob" / "extra.zip", zip_of({"util.py": "x = 1\n"}))
+    write(root / "carol.zip", b"PK\x03\x04 truncated")
+    write(root / "dave.zip", zip_of({"../../etc/x.py": "x = 1\n"}))
+    loaded = load_submissions([root])
+    assert [(s.name, [f.path for f in s.files]) for s in loaded.submissions] == [
+        ("alice.zip", ["hw/src/Main.java"]), ("bob", ["extra.zip/util.py", "main.py"])]  # fmt: skip
+    reasons = {s.path: s.reason for s in loaded.skipped}
+    assert reasons["alice.zip/hw/bin"] == "vendored or tool folder"  # once for the folder, not per .class
+    assert reasons["alice.zip/__MACOSX"] == "vendored or tool folder"
+    assert reasons["alice.zip/hw/notes.txt"] == "not a recognised code file"
+    assert "not a readable zip" in reasons["carol.zip"]
+    assert "path traversal" in reasons["dave.zip"]
+    assert len(loaded.skipped) == 5 and not list(tmp_path.glob("**/etc"))
+
+
+def test_base_code_can_be_the_starter_zip(tmp_path: Path) -> None:
+    write(tmp_path / "starter.zip", zip_of({"starter/grades.py": "def mean(xs):\n    pass\n", "starter/README.md": "hi"}))
+    base = load_base(tmp_path / "starter.zip")
+    assert [(s.name, [f.path for f in s.files]) for s in base.submissions] == [("starter.zip", ["starter/grades.py"])]
+    write(tmp_path / "empty.zip", zip_of({"README.md": "hi"}))
+    with pytest.raises(UsageError, match="cannot use as base code: not a recognised code file"):
+        load_base(tmp_path / "empty.zip")
