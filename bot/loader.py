@@ -13,6 +13,7 @@ Student code is only read as text here; nothing is ever executed.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -184,9 +185,29 @@ def _check_dir(path: Path) -> None:
         raise UsageError(f"{path}: cannot read folder: {exc.strerror or exc}") from exc
 
 
-def load_submissions(dirs: Sequence[str | os.PathLike[str]], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Loaded:
+def _entry_files(path: Path, is_dir: bool, name: str, inside: str, max_bytes: int) -> Tree:
+    """One top-level entry's code, paths relative to submission `name`; `inside` ("" for the whole
+    submission) is where the entry sits in it when several entries make one submission."""
+    label = f"{name}/{inside}" if inside else name
+    if is_dir:
+        tree = read_tree(path, label, max_bytes)
+        if inside:
+            tree.files = [replace(f, path=f"{inside}/{f.path}") for f in tree.files]
+        return tree
+    files, skipped = read_code(path, label, max_bytes)
+    return Tree(files=_relative(files, name), skipped=skipped)
+
+
+def load_submissions(
+    dirs: Sequence[str | os.PathLike[str]], *, max_bytes: int = DEFAULT_MAX_BYTES, group: re.Pattern[str] | None = None
+) -> Loaded:
     """Every top-level entry of every DIR -> one Submission, named relative to its DIR.
 
+    `group` joins entries into one submission where an LMS's bulk download puts each file of a
+    student at the top with the student in its name: an entry whose name the pattern matches
+    belongs to the submission named by the pattern's first group, as the rest of its name (an
+    entry the pattern leaves nothing of is the whole submission). Entries it does not match
+    stay submissions of their own.
     When two DIRs hold entries of the same name, the later ones are named
     "<dir name>/<entry>" so that every submission name stays unique.
     """
@@ -194,28 +215,34 @@ def load_submissions(dirs: Sequence[str | os.PathLike[str]], *, max_bytes: int =
     for path in paths:
         _check_dir(path)
     out = Loaded()
-    seen: set[str] = set()
+    taken: set[str] = set()
     for root in paths:
+        here: dict[str, list[SourceFile]] = {}
+        explained: set[str] = set()  # names whose skipped entries already say why nothing was read
         for entry in sorted(os.scandir(root), key=lambda e: e.name):
-            name = entry.name
-            if name in seen:
-                name = f"{root.resolve().name}/{entry.name}"
             if entry.name in IGNORED_FILES:
                 continue
-            seen.add(name)
-            path = Path(entry.path)
+            owner, inside = entry.name, ""
+            if group is not None and (match := group.match(entry.name)) and match.group(1):
+                owner, inside = match.group(1), entry.name[match.end() :]
+            name = f"{root.resolve().name}/{owner}" if owner in taken else owner
             if entry.is_symlink():
-                out.skipped.append(Skipped(name, SYMLINK))
-            elif entry.is_dir():
-                if is_tool_dir(entry.name):
-                    out.skipped.append(Skipped(name, "vendored or tool folder"))
-                else:
-                    _load_folder(path, name, max_bytes, out)
-            else:
-                files, skipped = read_code(path, name, max_bytes)
-                out.skipped.extend(skipped)
-                if files:
-                    out.submissions.append(Submission(name=name, files=_relative(files, name)))
+                out.skipped.append(Skipped(f"{name}/{inside}" if inside else name, SYMLINK))
+                continue
+            if entry.is_dir() and is_tool_dir(entry.name):
+                out.skipped.append(Skipped(name, "vendored or tool folder"))
+                continue
+            tree = _entry_files(Path(entry.path), entry.is_dir(), name, inside, max_bytes)
+            out.skipped.extend(tree.skipped)
+            here.setdefault(name, []).extend(tree.files)
+            if tree.unreadable or not entry.is_dir():
+                explained.add(name)
+        for name, files in here.items():
+            if files:
+                out.submissions.append(Submission(name=name, files=files))
+            elif name not in explained:
+                out.skipped.append(Skipped(name, "no source-code files"))
+        taken.update(here)
     return out
 
 

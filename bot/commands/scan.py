@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,18 @@ zip files:
   never extracted; an archive with paths out of it, links or a bomb is refused and
   listed under "skipped".
 
+flat downloads (--group):
+  an LMS's bulk download may put every file of every student at the top, the student
+  in each name. --group REGEX joins the entries whose names it matches into one
+  submission named by its first group; the rest of the name is the file's path in it.
+  Moodle "Download all submissions" without folders names files like
+  "Jane Doe_12345_assignsubmission_file_hw1.py":
+    --group '^(.+?_[0-9]+)_assignsubmission_[a-z]+_'
+  Canvas "Download Submissions" names files like "doejane_12345_678901_hw1.py"
+  (with "late_" after the name for late work):
+    --group '(?i)^([a-z]+)_(?:late_)?[0-9]+_[0-9]+_'
+  Check the first lines of the report: each student should be one submission.
+
 exit codes:
   0 scan done; 1 scan done and a pair's similarity is above --fail-over (for CI);
   2 bad arguments or input (missing folder, unreadable folder), one line on stderr.
@@ -102,6 +115,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _group_pattern(text: str) -> re.Pattern[str]:
+    try:
+        pattern = re.compile(text)
+    except re.error as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a regular expression: {exc}") from None
+    if pattern.groups < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} has no (group): its first group names the submission")
+    return pattern
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "scan",
@@ -132,6 +155,13 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         help="starter/template code (folder, file or .zip) whose matches never count; repeatable",
+    )
+    parser.add_argument(
+        "--group",
+        type=_group_pattern,
+        metavar="REGEX",
+        help="join top-level entries whose names match into one submission named by the first group "
+        "(flat LMS downloads; see below)",
     )
     parser.add_argument(
         "--max-share",
@@ -250,7 +280,7 @@ def run(args: argparse.Namespace) -> int:
     from bot.render import render_text, write_json
 
     max_bytes = args.max_file_size or DEFAULT_MAX_BYTES
-    loaded = load_submissions(args.dirs, max_bytes=max_bytes)
+    loaded = load_submissions(args.dirs, max_bytes=max_bytes, group=args.group)
     base = []
     for path in args.base_code:
         base.extend(load_base(path, max_bytes=max_bytes).submissions)

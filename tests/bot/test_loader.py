@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -148,3 +149,27 @@ def test_base_code_can_be_the_starter_zip(tmp_path: Path) -> None:
     write(tmp_path / "empty.zip", zip_of({"README.md": "hi"}))
     with pytest.raises(UsageError, match="cannot use as base code: not a recognised code file"):
         load_base(tmp_path / "empty.zip")
+
+
+MOODLE_FLAT = re.compile(r"^(.+?_[0-9]+)_assignsubmission_[a-z]+_")
+
+
+def test_group_joins_a_flat_lms_download_into_one_submission_per_student(tmp_path: Path) -> None:
+    root = tmp_path / "flat"
+    write(root / "Jane Doe_101_assignsubmission_file_main.py", "import util\n")
+    write(root / "Jane Doe_101_assignsubmission_file_util.py", "x = 1\n")
+    write(root / "Jane Doe_101_assignsubmission_file_extra.zip", zip_of({"src/more.py": "y = 2\n"}))
+    write(root / "Li Wei_102_assignsubmission_file_" / "main.py", "print(2)\n")  # Moodle's folder layout
+    write(root / "Sam Roe_103_assignsubmission_file_notes.txt", "no code\n")
+    write(root / "teacher_notes.py", "z = 3\n")  # not matched: a submission of its own
+    loaded = load_submissions([root], group=MOODLE_FLAT)
+    assert [(s.name, [f.path for f in s.files]) for s in loaded.submissions] == [
+        ("Jane Doe_101", ["extra.zip/src/more.py", "main.py", "util.py"]),
+        ("Li Wei_102", ["main.py"]),
+        ("teacher_notes.py", ["teacher_notes.py"]),
+    ]
+    assert {(s.path, s.reason) for s in loaded.skipped} == {("Sam Roe_103/notes.txt", "not a recognised code file")}
+    again = load_submissions([root, root], group=MOODLE_FLAT)  # a second DIR never merges into the first
+    assert [s.name for s in again.submissions][3:] == ["flat/Jane Doe_101", "flat/Li Wei_102", "flat/teacher_notes.py"]
+    ungrouped = load_submissions([root])
+    assert len(ungrouped.submissions) == 5  # without --group every top-level entry is one submission

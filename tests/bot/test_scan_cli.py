@@ -173,6 +173,22 @@ def test_bad_option_values_exit_2(klass: Path) -> None:
     assert exc.value.code == 2
 
 
+def test_group_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "Jane Doe_1_assignsubmission_file_A.java").write_text(ORIGINAL)
+    (flat / "Jane Doe_1_assignsubmission_file_notes.py").write_text(DIFFERENT)
+    (flat / "Li Wei_2_assignsubmission_file_B.java").write_text(DISGUISED)
+    assert main(["scan", str(flat), "--format", "json", "--group", r"^(.+?_\d+)_assignsubmission_[a-z]+_"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {f["path"] for f in data["files"]} == {"Jane Doe_1/A.java", "Jane Doe_1/notes.py", "Li Wei_2/B.java"}
+    assert [(p["a"], p["b"]) for p in data["pairs"]] == [("Jane Doe_1", "Li Wei_2")]
+    for bad, why in (("([a-z]+", "not a regular expression"), ("^[a-z]+_", "no (group)")):
+        with pytest.raises(SystemExit) as exc:
+            main(["scan", str(flat), "--group", bad])
+        assert exc.value.code == 2 and why in capsys.readouterr().err
+
+
 def test_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
