@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.archive import ArchiveLimits, unpack_zip
+from bot.archive import ArchiveLimits, is_archive_name, unpack_zip
 from bot.cli import UsageError
 from bot.sourcetext import BINARY, EMPTY, NOT_CODE, SYMLINK, decode_source, raw_limit, too_large
 from ml.languages import language_for_path
@@ -104,6 +104,8 @@ def read_code(path: Path, label: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tup
         return [], [Skipped(label, f"unreadable: {exc.strerror or exc}")]
     if is_zip:
         return _read_zip(data, label, max_bytes)
+    if is_archive_name(path.name):
+        return [], [Skipped(label, "archive not opened (only .zip is; unpack it into the folder)")]
     source, skip = _code_of(data, path.name, label, max_bytes)
     return ([source] if source is not None else []), ([skip] if skip is not None else [])
 

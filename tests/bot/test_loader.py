@@ -130,6 +130,7 @@ def test_zips_are_read_as_students_upload_them(tmp_path: Path) -> None:
     write(root / "bob" / "extra.zip", zip_of({"util.py": "x = 1\n"}))
     write(root / "carol.zip", b"PK\x03\x04 truncated")
     write(root / "dave.zip", zip_of({"../../etc/x.py": "x = 1\n"}))
+    write(root / "erin" / "hw.tar.gz", b"\x1f\x8b\x08\x00")
     loaded = load_submissions([root])
     assert [(s.name, [f.path for f in s.files]) for s in loaded.submissions] == [
         ("alice.zip", ["hw/src/Main.java"]), ("bob", ["extra.zip/util.py", "main.py"])]  # fmt: skip
@@ -139,7 +140,9 @@ def test_zips_are_read_as_students_upload_them(tmp_path: Path) -> None:
     assert reasons["alice.zip/hw/notes.txt"] == "not a recognised code file"
     assert "not a readable zip" in reasons["carol.zip"]
     assert "path traversal" in reasons["dave.zip"]
-    assert len(loaded.skipped) == 5 and not list(tmp_path.glob("**/etc"))
+    assert reasons["erin/hw.tar.gz"].startswith("archive not opened (only .zip is")
+    assert reasons["erin"] == "no source-code files"
+    assert len(loaded.skipped) == 7 and not list(tmp_path.glob("**/etc"))
 
 
 def test_base_code_can_be_the_starter_zip(tmp_path: Path) -> None:
