@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from rq.job import Job
 from rq.registry import FailedJobRegistry, FinishedJobRegistry
 
+from bot.settings import Settings
 from tests.e2e.conftest import ROOT, bot_env, run_worker
 from tests.e2e.lms_helpers import (
     LMS_REDIS_URL,
@@ -250,7 +251,7 @@ def test_moodle_error_bodies_fail_the_job_visibly_with_admin_messages(
     assert "mod/assign:grade" in job.meta["error"] and "nopermissions" in job.meta["error"]
 
 
-def test_moodle_zip_with_traversal_is_refused_and_reported(tmp_path: Path, conn: redis.Redis,
+def test_moodle_uploads_a_hostile_zip_is_refused_a_notebook_and_windows_text_are_read(tmp_path: Path, conn: redis.Redis,
                                                           moodle: MoodleStandIn) -> None:
     write_course(tmp_path / "courses", "cs101.yml", MOODLE_COURSE)
     env = env_for(tmp_path, MOODLE_URL=moodle.url, MOODLE_TOKEN=moodle.token)
@@ -258,8 +259,15 @@ def test_moodle_zip_with_traversal_is_refused_and_reported(tmp_path: Path, conn:
     now = int(time.time()) - 60
     evil = zip_bytes({"src/ok.py": SORT, "../../etc/cron.d/evil.py": b"print('x')\n"})
     good = zip_bytes({"project/main.py": OWN, "project/libs.zip": zip_bytes({"x.py": b"x = 1\n"})})
+    # A notebook over max_file_bytes by its plot output only, and a file saved as Windows-1252.
+    plot = {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo" * 60_000}}
+    notebook = json.dumps({"nbformat": 4, "metadata": {"kernelspec": {"language": "python"}}, "cells": [
+        {"cell_type": "code", "source": SORT.decode(), "outputs": [plot]}]}).encode()  # fmt: skip
+    assert len(notebook) > Settings().max_file_bytes
     moodle.submit(12, 70, {"hw.zip": evil}, sub_id=400, time=now)
     moodle.submit(12, 71, {"hw.zip": good}, sub_id=401, time=now)
+    moodle.submit(12, 72, {"lab.ipynb": notebook, "notes.py": "# r\u00e9sum\u00e9\nx = 1\n".encode("cp1252")},
+                  sub_id=402, time=now)
     polled = poll_cli(env, "moodle", "--course", "5", "--assignment", "31", "--since", "0", "--inline")
     assert polled.returncode == 0, polled.stderr
     evil_note = moodle.notes_for(12, 70)[0].text
@@ -267,6 +275,8 @@ def test_moodle_zip_with_traversal_is_refused_and_reported(tmp_path: Path, conn:
     good_note = moodle.notes_for(12, 71)[0].text
     assert "1 file analysed" in good_note and "hw.zip/project/main.py" in good_note
     assert "nested archive" in good_note
+    lab_note = moodle.notes_for(12, 72)[0].text
+    assert "2 files analysed" in lab_note and "Not analysed" not in lab_note
 
 
 # ------------------------------------------------------------------------------ Canvas
