@@ -251,8 +251,9 @@ def test_moodle_error_bodies_fail_the_job_visibly_with_admin_messages(
     assert "mod/assign:grade" in job.meta["error"] and "nopermissions" in job.meta["error"]
 
 
-def test_moodle_uploads_a_hostile_zip_is_refused_a_notebook_and_windows_text_are_read(tmp_path: Path, conn: redis.Redis,
-                                                          moodle: MoodleStandIn) -> None:
+def test_moodle_uploads_a_hostile_zip_is_refused_a_notebook_and_windows_text_are_read(
+    tmp_path: Path, conn: redis.Redis, moodle: MoodleStandIn
+) -> None:
     write_course(tmp_path / "courses", "cs101.yml", MOODLE_COURSE)
     env = env_for(tmp_path, MOODLE_URL=moodle.url, MOODLE_TOKEN=moodle.token)
     moodle.add_assignment(5, 12, 31)
