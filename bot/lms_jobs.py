@@ -44,8 +44,8 @@ from bot.lms_note import EARLIER_SEP, NoteContext, decide, render_html, render_t
 from bot.platforms.base import GENERATED_NAME, VENDORED, decode
 from bot.queue import get_queue, job_retry, model_version
 from bot.settings import Settings
-from bot.sourcetext import NOT_CODE, raw_limit
-from ml.languages import language_for_path
+from bot.sourcetext import NOT_CODE, html_text, raw_limit, too_large
+from ml.languages import language_for_path, spec_for
 from ml.submission import Report, Skipped, SourceFile, Submission
 
 log = logging.getLogger("codeguard.lms")
@@ -164,6 +164,29 @@ def _add_code(path: str, data: bytes, cfg: AssignmentConfig, settings: Settings,
     out.files.append(SourceFile(path, language, text))
 
 
+ONLINE_TEXT = "online text"
+
+
+def add_online_text(html: str, cfg: AssignmentConfig, settings: Settings, out: Collected) -> None:
+    """Code pasted into the LMS's online-text editor, read as a file of the assignment's language.
+
+    The editor does not say which language the code is in, so it is read only where the
+    assignment lists exactly one; its name in reports is "online text.<extension>"."""
+    text = html_text(html)
+    if not text.strip():
+        return
+    spec = spec_for(cfg.languages[0]) if len(cfg.languages) == 1 else None
+    if spec is None:
+        out.skipped.append(Skipped(ONLINE_TEXT, "online text is read only where the assignment lists one language "
+                                                "(set `languages:`, or ask for file uploads)"))  # fmt: skip
+        return
+    path = f"{ONLINE_TEXT}{spec.extensions[0] if spec.extensions else ''}"
+    if reason := too_large(len(text.encode("utf-8")), settings.max_file_bytes):
+        out.skipped.append(Skipped(path, reason))
+        return
+    out.files.append(SourceFile(path, spec.name, text))
+
+
 def download_limit(path: str, cfg: AssignmentConfig, settings: Settings) -> int:
     return cfg.archive_limits.max_bytes if is_archive_name(path) else raw_limit(path, settings.max_file_bytes)
 
@@ -231,9 +254,8 @@ class MoodleAdapter:
         out = Collected()
         for plugin in located.record.get("plugins") or []:
             if plugin.get("type") == "onlinetext":
-                text = "".join(str(f.get("text") or "") for f in plugin.get("editorfields") or [])
-                if text.strip():
-                    out.skipped.append(Skipped("online text", "online text is not analysed (ask for file uploads)"))
+                html = "".join(str(f.get("text") or "") for f in plugin.get("editorfields") or [])
+                add_online_text(html, self.cfg, self.settings, out)
                 continue
             if plugin.get("type") != "file":
                 continue
@@ -284,8 +306,8 @@ class CanvasAdapter:
 
     def collect(self, located: Located) -> Collected:
         out = Collected()
-        if getattr(located.record.raw, "body", None):
-            out.skipped.append(Skipped("online text", "online text is not analysed (ask for file uploads)"))
+        if body := getattr(located.record.raw, "body", None):
+            add_online_text(str(body), self.cfg, self.settings, out)
         for attachment in located.record.attachments:
             limit = download_limit(attachment.name, self.cfg, self.settings)
             add_file(attachment.name, self.lms.download(attachment, max_bytes=limit), self.cfg, self.settings, out)

@@ -5,7 +5,7 @@ import json
 import zipfile
 
 from bot.lms_config import AssignmentConfig
-from bot.lms_jobs import Collected, LmsTask, add_file, canvas_key, download_limit, job_id_for
+from bot.lms_jobs import Collected, LmsTask, add_file, add_online_text, canvas_key, download_limit, job_id_for
 from bot.lms_note import NoteContext, decide, render_html, render_text
 from bot.settings import Settings
 from ml.submission import FileRisk, Fragment, PairMatch, Report
@@ -115,6 +115,21 @@ def test_a_notebook_with_large_outputs_is_downloaded_and_its_code_read() -> None
     assert out.skipped == []
     assert [(f.path, f.language, f.text) for f in out.files] == [
         ("lab3.ipynb", "python", "def mean(xs):\n    return sum(xs) / len(xs)\n")]
+
+
+def test_online_text_is_read_in_the_assignments_one_language() -> None:
+    out = Collected()
+    add_online_text("<p>x = 1</p><p>print(x)</p>", CFG, SETTINGS, out)
+    add_online_text("<p><br></p>", CFG, SETTINGS, out)  # an empty editor: nothing to read or report
+    assert [(f.path, f.language, f.text) for f in out.files] == [("online text.py", "python", "x = 1\nprint(x)\n")]
+    assert out.skipped == []
+    several = Collected()
+    add_online_text("<p>x = 1</p>", AssignmentConfig("moodle", "5", "31", languages=("python", "java")), SETTINGS,
+                    several)  # fmt: skip
+    assert several.files == [] and "lists one language" in several.skipped[0].reason
+    big = Collected()
+    add_online_text("<p>" + "x = 1<br>" * 200_000 + "</p>", CFG, SETTINGS, big)
+    assert big.files == [] and big.skipped[0].reason.startswith("too large")
 
 
 def test_push_and_pull_name_one_canvas_upload_the_same_way() -> None:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.sourcetext import BINARY, EMPTY, NOT_NOTEBOOK, decode_source, raw_limit, too_large
+from bot.sourcetext import BINARY, EMPTY, NOT_NOTEBOOK, decode_source, html_text, raw_limit, too_large
 
 
 @pytest.mark.parametrize(
@@ -88,3 +88,18 @@ def test_a_notebooks_size_limit_is_on_its_code_not_its_outputs() -> None:
     assert decode_source(data, "a.ipynb", max_bytes=1_000_000) == ("import matplotlib\n", None)
     assert decode_source(data, "a.ipynb", max_bytes=10)[1] == "too large: 18 bytes (limit 10)"
     assert raw_limit("a.py", 1_000_000) == 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        # Atto/TinyMCE: a paragraph per line, indentation as non-breaking spaces, `<p><br></p>` a blank line.
+        ("<p>def f(x):</p>\n<p>&nbsp;&nbsp;&nbsp; return x &lt; 2</p>\n<p><br></p>\n<p>print(f(1))</p>",
+         "def f(x):\n    return x < 2\n\nprint(f(1))\n"),
+        ("<pre>def f(x):\n    return x\n\nprint(1)</pre>", "def f(x):\n    return x\n\nprint(1)\n"),
+        ("def f(x):<br>&nbsp; &nbsp; return 1<br>", "def f(x):\n    return 1\n"),
+        ("<div><p>a<br>b</p></div>\n<div><p>c</p></div>", "a\nb\nc\n"),  # nested blocks add no blank lines
+    ],
+)
+def test_html_text_is_what_the_student_typed(html: str, text: str) -> None:
+    assert html_text(html) == text

@@ -106,8 +106,10 @@ class MoodleStandIn(_Server):
         self.submissions.setdefault(assign_id, {})
 
     def submit(self, assign_id: int, user: int, files: dict[str, bytes], *, sub_id: int, time: int,
-               attempt: int = 0, content_types: dict[str, str] | None = None, gradingstatus: str = "notmarked") -> None:
-        """A submission shaped like the recorded mod_assign_get_submissions answer."""
+               attempt: int = 0, content_types: dict[str, str] | None = None, gradingstatus: str = "notmarked",
+               online_text: str = "") -> None:
+        """A submission shaped like the recorded mod_assign_get_submissions answer (`online_text`: the
+        HTML of its online-text editor field)."""
         recorded = fixture("moodle/rest/mod_assign_get_submissions.response.derived.json")
         sub = copy.deepcopy(recorded["assignments"][0]["submissions"][0])
         entries = []
@@ -119,6 +121,7 @@ class MoodleStandIn(_Server):
         sub.update(id=sub_id, userid=user, attemptnumber=attempt, timecreated=time, timemodified=time,
                    assignment=assign_id, status="submitted", gradingstatus=gradingstatus)
         sub["plugins"][0]["fileareas"][0]["files"] = entries
+        next(p for p in sub["plugins"] if p["type"] == "onlinetext")["editorfields"][0]["text"] = online_text
         self.submissions[assign_id][user] = sub
 
     def _error(self, name: str) -> Response:
@@ -211,6 +214,7 @@ class CanvasSub:
     comments: list[dict[str, Any]] = field(default_factory=list)
     posted_at: str | None = None
     late: bool = False
+    body: str | None = None  # the online-text entry's HTML
 
 
 class CanvasStandIn(_Server):
@@ -236,19 +240,20 @@ class CanvasStandIn(_Server):
         self.assignments[(course, assignment)] = base
 
     def submit(self, course: int, assignment: int, user: int, files: dict[str, bytes], *, attempt: int,
-               submitted_at: str, late: bool = False) -> None:
+               submitted_at: str, late: bool = False, body: str | None = None) -> None:
         key = (course, assignment, user)
         previous = self.subs.get(key)
         self.subs[key] = CanvasSub(course, assignment, user, previous.id if previous else self._id(), attempt,
                                    submitted_at, {self._id(): (n, d) for n, d in files.items()},
-                                   previous.comments if previous else [], late=late)
+                                   previous.comments if previous else [], late=late, body=body)
 
     def _sub_json(self, sub: CanvasSub, with_comments: bool) -> dict[str, Any]:
         recorded = fixture("canvas/rest/canvasapi-mock.submission.json")["get_by_id_with_attachments"]["data"]
         body = copy.deepcopy(recorded)
         body.update(id=sub.id, assignment_id=sub.assignment, user_id=sub.user, attempt=sub.attempt,
                     submitted_at=sub.submitted_at, workflow_state="submitted", late=sub.late,
-                    posted_at=sub.posted_at, submission_type="online_upload",
+                    posted_at=sub.posted_at, body=sub.body,
+                    submission_type="online_text_entry" if sub.body is not None else "online_upload",
                     html_url=f"{self.url}/courses/{sub.course}/assignments/{sub.assignment}/submissions/{sub.user}")
         body["attachments"] = [
             {"id": fid, "display_name": name, "filename": name, "content-type": "application/octet-stream",

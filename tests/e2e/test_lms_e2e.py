@@ -5,6 +5,7 @@ Structural analysis only (CODEGUARD_MODEL=none) to stay fast."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -269,6 +270,9 @@ def test_moodle_uploads_a_hostile_zip_is_refused_a_notebook_and_windows_text_are
     moodle.submit(12, 71, {"hw.zip": good}, sub_id=401, time=now)
     moodle.submit(12, 72, {"lab.ipynb": notebook, "notes.py": "# r\u00e9sum\u00e9\nx = 1\n".encode("cp1252")},
                   sub_id=402, time=now)
+    # Code pasted into the online-text editor: paragraphs, indentation as non-breaking spaces.
+    pasted = "".join(f"<p>{html.escape(line).replace('  ', '&nbsp; ')}</p>\n" for line in SORT.decode().splitlines())
+    moodle.submit(12, 73, {}, sub_id=403, time=now, online_text=pasted)
     polled = poll_cli(env, "moodle", "--course", "5", "--assignment", "31", "--since", "0", "--inline")
     assert polled.returncode == 0, polled.stderr
     evil_note = moodle.notes_for(12, 70)[0].text
@@ -278,6 +282,9 @@ def test_moodle_uploads_a_hostile_zip_is_refused_a_notebook_and_windows_text_are
     assert "nested archive" in good_note
     lab_note = moodle.notes_for(12, 72)[0].text
     assert "2 files analysed" in lab_note and "Not analysed" not in lab_note
+    pasted_note = moodle.notes_for(12, 73)[0].text
+    assert "1 file analysed" in pasted_note and "online text.py" in pasted_note
+    assert "highest similarity 1.00" in pasted_note  # the notebook's cell, pasted: the same code
 
 
 # ------------------------------------------------------------------------------ Canvas
@@ -304,7 +311,8 @@ def test_canvas_live_events_and_polling_keep_one_comment_per_submission(
     canvas.submit(7, 21, 47, {"sort.py": SORT}, attempt=1, submitted_at="2024-06-01T10:00:00Z")
     canvas.submit(7, 21, 48, {"sorting.py": SORT_RENAMED}, attempt=1, submitted_at="2024-06-01T11:00:00Z")
     canvas.submit(7, 22, 47, {"a.py": SORT}, attempt=1, submitted_at="2024-06-01T10:00:00Z")
-    canvas.submit(7, 22, 48, {"b.py": SORT_RENAMED}, attempt=1, submitted_at="2024-06-01T11:00:00Z")
+    pasted = "<p>" + html.escape(SORT_RENAMED.decode()).replace("\n", "<br>").replace("  ", "&nbsp; ") + "</p>"
+    canvas.submit(7, 22, 48, {}, attempt=1, submitted_at="2024-06-01T11:00:00Z", body=pasted)  # online text entry
     web = start_web(env)
     try:
         created = canvas_event("submission_created", assignment=21, user=47, attempt=1,
@@ -343,6 +351,7 @@ def test_canvas_live_events_and_polling_keep_one_comment_per_submission(
         assert visible["hidden"] is False
         assert "AI-generated risk" not in visible["comment"] and "user-47" not in visible["comment"]
         assert "another submission of this assignment" in visible["comment"]
+        assert "online text.py" in visible["comment"]  # the pasted code was read and matched
 
         # 48 resubmits (attempt 2): a submission_updated event updates 48's one comment.
         canvas.submit(7, 21, 48, {"sorting.py": OWN}, attempt=2, submitted_at="2024-06-02T09:00:00Z")
