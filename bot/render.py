@@ -189,7 +189,7 @@ def render_text(report: Report, console: Console, *, rows: int | None = None) ->
         table.add_column("Matched lines (A ~ B)")
         for rank, pair in enumerate(shown, start=1):
             score = Text(f"{pair.similarity:.0%}", style=_style(pair.similarity))
-            table.add_row(str(rank), pair.a, pair.b, score, _fragment_lines(pair))
+            table.add_row(str(rank), Text(pair.a), Text(pair.b), score, _fragment_lines(pair))  # names are not markup
         console.print(table)
         console.print(
             "Similarity is structural (token fingerprints: renaming, comments and layout do not hide a copy); "

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.cli import UsageError
@@ -19,6 +21,11 @@ from ml.structural import DEFAULT_K, DEFAULT_WINDOW, FRAGMENTS_FROM, MAX_FRAGMEN
 DEFAULT_MIN_SIMILARITY = 0.2
 PROGRESS_FROM = 50  # submissions: below this a scan finishes before a bar is worth drawing
 EXPLAIN_LEVELS = ("high", "medium", "all")
+# --group patterns for the file names of LMS bulk downloads, and an example name of each.
+LMS_LAYOUTS = {
+    "Moodle": (r"^(.+?_[0-9]+)_assignsubmission_[a-z]+_", "Jane Doe_12345_assignsubmission_file_hw1.py"),
+    "Canvas": (r"(?i)^([a-z]+)_(?:late_)?[0-9]+_[0-9]+_", "doejane_12345_678901_hw1.py"),
+}
 
 DESCRIPTION = """\
 Compare every submission with every other and rank the most similar pairs.
@@ -67,12 +74,13 @@ flat downloads (--group):
   in each name. --group REGEX joins the entries whose names it matches into one
   submission named by its first group; the rest of the name is the file's path in it.
   Moodle "Download all submissions" without folders names files like
-  "Jane Doe_12345_assignsubmission_file_hw1.py":
-    --group '^(.+?_[0-9]+)_assignsubmission_[a-z]+_'
-  Canvas "Download Submissions" names files like "doejane_12345_678901_hw1.py"
+  "{LMS_LAYOUTS["Moodle"][1]}":
+    --group '{LMS_LAYOUTS["Moodle"][0]}'
+  Canvas "Download Submissions" names files like "{LMS_LAYOUTS["Canvas"][1]}"
   (with "late_" after the name for late work):
-    --group '(?i)^([a-z]+)_(?:late_)?[0-9]+_[0-9]+_'
-  Check the first lines of the report: each student should be one submission.
+    --group '{LMS_LAYOUTS["Canvas"][0]}'
+  A scan without --group of entries named like that says so. Check the first lines
+  of the report: each student should be one submission.
 
 exit codes:
   0 scan done; 1 scan done and a pair's similarity is above --fail-over (for CI);
@@ -274,6 +282,18 @@ def _progress(total: int, stderr: Console) -> Progress:
     )
 
 
+def layout_hint(dirs: list[str]) -> str | None:
+    """A --group suggestion when DIR's entries look like a flat LMS download in which a student's
+    files are several entries (so several submissions, compared with each other)."""
+    names = [entry.name for d in dirs for entry in os.scandir(d)]
+    for lms, (pattern, _) in LMS_LAYOUTS.items():
+        owners = [m.group(1) for name in names if (m := re.match(pattern, name))]
+        if len(owners) >= max(2, 0.8 * len(names)) and len(set(owners)) < len(owners):
+            return (f"these entries look like a flat {lms} download, some students' files in several entries: "
+                    f"--group '{pattern}' makes one submission per student")  # fmt: skip
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     from bot.analysis import AnalysisOptions, analyze
     from bot.loader import DEFAULT_MAX_BYTES, load_base, load_submissions
@@ -291,6 +311,9 @@ def run(args: argparse.Namespace) -> int:
     # A pair above --fail-over must be seen even when it is below --min-similarity.
     floor = args.min_similarity if args.fail_over is None else min(args.min_similarity, args.fail_over)
     stderr = Console(stderr=True)
+    if args.group is None and (hint := layout_hint(args.dirs)):
+        # escaped and unwrapped: the pattern must reach the terminal whole, to be copied
+        stderr.print(f"[yellow]note:[/] {escape(hint)}", highlight=False, soft_wrap=True)
     detector = _detector(args, stderr)
     if args.explain and detector is None:
         raise UsageError("--explain needs a model (drop --no-model, or give --model DIR)")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.commands.scan import LMS_LAYOUTS
 
 ORIGINAL = """\
 import java.util.*;
@@ -149,6 +150,14 @@ def test_text_output_ranks_pairs(klass: Path, capsys: pytest.CaptureFixture[str]
     assert "alice.java" in out and "bob" in out and "Skipped" in out
 
 
+def test_text_output_shows_names_with_brackets_as_they_are(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "[red]alice.java").write_text(ORIGINAL)
+    (tmp_path / "bob[x].java").write_text(DISGUISED)
+    assert main(["scan", str(tmp_path), "--no-model"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("│ 1 "))
+    assert "[red]alice.java" in row and "bob[x].java" in row  # not read as rich markup
+
+
 def test_base_code_option(tmp_path: Path, klass: Path, capsys: pytest.CaptureFixture[str]) -> None:
     starter = tmp_path / "starter"
     starter.mkdir()
@@ -179,7 +188,11 @@ def test_group_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     (flat / "Jane Doe_1_assignsubmission_file_A.java").write_text(ORIGINAL)
     (flat / "Jane Doe_1_assignsubmission_file_notes.py").write_text(DIFFERENT)
     (flat / "Li Wei_2_assignsubmission_file_B.java").write_text(DISGUISED)
-    assert main(["scan", str(flat), "--format", "json", "--group", r"^(.+?_\d+)_assignsubmission_[a-z]+_"]) == 0
+    assert main(["scan", str(flat), "--format", "json"]) == 0  # without --group: 3 submissions, and a note
+    out, err = capsys.readouterr()
+    assert len({f["path"] for f in json.loads(out)["files"]}) == 3
+    assert "flat Moodle download" in err and "--group '^(.+?_[0-9]+)_assignsubmission_[a-z]+_'" in err
+    assert main(["scan", str(flat), "--format", "json", "--group", LMS_LAYOUTS["Moodle"][0]]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {f["path"] for f in data["files"]} == {"Jane Doe_1/A.java", "Jane Doe_1/notes.py", "Li Wei_2/B.java"}
     assert [(p["a"], p["b"]) for p in data["pairs"]] == [("Jane Doe_1", "Li Wei_2")]
