@@ -1,9 +1,9 @@
-"""How reading a file as notebook cells moves its AI score: the check behind bot/sourcetext.py's notebook text.
+"""How reading a file as notebook cells moves its AI score: the check behind bot/notebook.py.
 
 A notebook reaches the model as its code cells joined into one Python text. There is no notebook in
 ../shared/data, so this takes the Python files of aigen dev, cuts each into "cells" at its blank
-lines (the blocks a notebook author would put in cells), joins them back three ways, and scores
-every version with the served model: joined by one or by two blank lines (bot/sourcetext.py writes
+lines (the blocks a notebook author would put in cells), joins them back in several ways, and scores
+every version with the served model: joined by one or by two blank lines (bot/notebook.py writes
 two), two before a definition and one elsewhere (PEP 8's spacing), with a `# %% cell N` marker line
 before each cell (the "percent" format that editors open as cells), and with no separator. A way of joining that moves human files' scores would flag students for the
 format of their submission, not for how they wrote it.

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from urllib.parse import quote
 
+from bot.notebook import is_notebook
 from bot.repo_config import RepoConfig
-from bot.sourcetext import is_notebook
 from ml.explain import reasons_text
 from ml.submission import FileRisk, Fragment, PairMatch, Report, Skipped
 

@@ -41,10 +41,12 @@ from bot.archive import is_archive_name, looks_like_zip, unpack_zip
 from bot.history import AuthorHistory, AuthorWork
 from bot.lms_config import AssignmentConfig, LmsConfigError, LmsSettings, course_scope_name, scope_name
 from bot.lms_note import EARLIER_SEP, NoteContext, decide, render_html, render_text
+from bot.notebook import raw_limit
+from bot.online_text import html_text
 from bot.platforms.base import GENERATED_NAME, VENDORED, decode
 from bot.queue import get_queue, job_retry, model_version
 from bot.settings import Settings
-from bot.sourcetext import NOT_CODE, html_text, raw_limit, too_large
+from bot.sourcetext import NOT_CODE, too_large
 from ml.languages import language_for_path, spec_for
 from ml.submission import Report, Skipped, SourceFile, Submission
 

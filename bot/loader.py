@@ -20,7 +20,8 @@ from pathlib import Path
 
 from bot.archive import ArchiveLimits, is_archive_name, unpack_zip
 from bot.cli import UsageError
-from bot.sourcetext import BINARY, EMPTY, NOT_CODE, SYMLINK, decode_source, raw_limit, too_large
+from bot.notebook import raw_limit
+from bot.sourcetext import BINARY, EMPTY, NOT_CODE, SYMLINK, decode_source, too_large
 from ml.languages import language_for_path
 from ml.submission import Skipped, SourceFile, Submission
 

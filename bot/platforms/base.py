@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.notebook import raw_limit
 from bot.repo_config import RepoConfig
-from bot.sourcetext import NOT_CODE, decode_source, raw_limit
+from bot.sourcetext import NOT_CODE, decode_source
 from ml.languages import language_for_path
 from ml.submission import Skipped, SourceFile
 
