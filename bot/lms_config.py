@@ -22,6 +22,7 @@ author_history: false             # true: also each file's level against the stu
 posting: similarity_only          # similarity_only | full_while_hidden | link_only | none
 token_env: MOODLE_TOKEN_CS101     # optional: this course's token lives in this variable
 archives: {max_bytes: 20000000, max_files: 200}
+text_as: python                   # optional: .txt uploads are code in this language (if they parse)
 assignments:
   "31":                           # Moodle: the course-module id (mod/assign/view.php?id=31)
     languages: [python]           # Canvas: the assignment id in its URL
@@ -46,6 +47,7 @@ import yaml
 
 from bot.archive import ArchiveLimits
 from bot.repo_config import RepoConfig
+from ml.languages import known_language
 
 PLATFORMS = ("moodle", "canvas")
 #: What a note may contain where the student can read it (see docs/LMS.md).
@@ -57,9 +59,9 @@ PLATFORMS = ("moodle", "canvas")
 #: - none: post nothing; the report stays instructor-side.
 POSTING_POLICIES = ("similarity_only", "full_while_hidden", "link_only", "none")
 _COURSE_KEYS = {"platform", "course", "base_url", "languages", "thresholds", "ai_detection", "author_history",
-                "posting", "token_env", "archives", "assignments", "include", "exclude"}
+                "posting", "token_env", "archives", "assignments", "include", "exclude", "text_as"}
 _ASSIGNMENT_KEYS = {"languages", "thresholds", "ai_detection", "author_history", "posting", "template_dirs",
-                    "earlier_offerings", "include", "exclude", "name"}
+                    "earlier_offerings", "include", "exclude", "name", "text_as"}
 
 
 class LmsConfigError(ValueError):
@@ -113,6 +115,7 @@ class AssignmentConfig:
     earlier_offerings: tuple[str, ...] = ()
     archive_limits: ArchiveLimits = field(default_factory=ArchiveLimits)
     token_env: str | None = None
+    text_as: str | None = None  # the language of .txt uploads, where a course asks for code as .txt
 
     def repo_config(self) -> RepoConfig:
         """The same knobs as a RepoConfig, for the shared file rules and risk levels."""
@@ -162,6 +165,7 @@ class CourseConfig:
             earlier_offerings=tuple(own.get("earlier_offerings") or ()),
             archive_limits=ArchiveLimits(**{k: int(v) for k, v in archives.items()}),
             token_env=self.token_env,
+            text_as=merged.get("text_as"),
         )
 
 
@@ -201,6 +205,8 @@ def _check_common(data: Mapping[str, Any], where: str) -> None:
             raise LmsConfigError(f"{where}: thresholds.ai_risk_high and ai_risk_medium must be set together")
         if "ai_risk_high" in thresholds and thresholds["ai_risk_medium"] > thresholds["ai_risk_high"]:
             raise LmsConfigError(f"{where}: thresholds.ai_risk_medium must not exceed ai_risk_high")
+    if data.get("text_as") is not None and not (isinstance(data["text_as"], str) and known_language(data["text_as"])):
+        raise LmsConfigError(f"{where}: text_as must name a language (python, java, cpp, ...)")
     archives = data.get("archives")
     if archives is not None:
         if not isinstance(archives, dict):

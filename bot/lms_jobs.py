@@ -37,7 +37,7 @@ from typing import Any
 import redis
 from rq import get_current_job
 
-from bot.archive import is_archive_name, looks_like_zip, unpack_zip
+from bot.archive import archive_kind, is_archive_name, unpack
 from bot.history import AuthorHistory, AuthorWork
 from bot.lms_config import AssignmentConfig, LmsConfigError, LmsSettings, course_scope_name, scope_name
 from bot.lms_note import EARLIER_SEP, NoteContext, decide, render_html, render_text
@@ -46,7 +46,7 @@ from bot.online_text import html_text
 from bot.platforms.base import GENERATED_NAME, VENDORED, decode
 from bot.queue import get_queue, job_retry, model_version
 from bot.settings import Settings
-from bot.sourcetext import NOT_CODE, too_large
+from bot.sourcetext import NOT_CODE, text_as_code, too_large
 from ml.languages import language_for_path, spec_for
 from ml.submission import Report, Skipped, SourceFile, Submission
 
@@ -129,11 +129,8 @@ def add_file(path: str, data: bytes | None, cfg: AssignmentConfig, settings: Set
     if data is None:
         out.skipped.append(Skipped(path, "too large to download"))
         return
-    if is_archive_name(path) or data[:4] == b"PK\x03\x04":
-        if not looks_like_zip(path, data):
-            out.skipped.append(Skipped(path, "archive format not supported (submit a .zip)"))
-            return
-        unpacked = unpack_zip(path, data, cfg.archive_limits)
+    if archive_kind(path, data):
+        unpacked = unpack(path, data, cfg.archive_limits)
         out.skipped.extend(unpacked.skipped)
         for inner, content in unpacked.files:
             _add_code(f"{path}/{inner}", content, cfg, settings, out)
@@ -148,7 +145,7 @@ def _add_code(path: str, data: bytes, cfg: AssignmentConfig, settings: Settings,
     if GENERATED_NAME.search(path):
         out.skipped.append(Skipped(path, "generated file"))
         return
-    language = language_for_path(path)
+    language = language_for_path(path, text_as=cfg.text_as)
     if language is None:
         out.skipped.append(Skipped(path, NOT_CODE))
         return
@@ -160,7 +157,7 @@ def _add_code(path: str, data: bytes, cfg: AssignmentConfig, settings: Settings,
         out.skipped.append(Skipped(path, f"over the {settings.max_files}-file limit per submission"))
         return
     text, why = decode(path, data, settings.max_file_bytes)
-    if text is None:
+    if text is None or (why := text_as_code(path, text, language)):
         out.skipped.append(Skipped(path, why or "unreadable"))
         return
     out.files.append(SourceFile(path, language, text))

@@ -1,8 +1,8 @@
 """Folders on disk -> Submissions, the way MOSS/JPlag/Dolos users lay out a class.
 
 Each top-level entry of a scanned folder is one submission: a file is a single-file
-submission, a folder holds all the code files below it, and a .zip (a submission as
-students upload it, at the top or inside a folder) holds the code files inside it. Everything that is not
+submission, a folder holds all the code files below it, and an archive (.zip, .tar.gz, .7z...:
+a submission as students upload it, at the top or inside a folder) holds the code files inside it. Everything that is not
 analysed is returned as `Skipped(path, reason)` so the report can say so: binary
 files, files over the size limit, empty files, files that are not source
 code, vendored or tool folders (.git, node_modules, ...), symbolic links.
@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.archive import ArchiveLimits, is_archive_name, unpack_zip
+from bot.archive import ArchiveLimits, is_archive_name, unpack
 from bot.cli import UsageError
 from bot.notebook import raw_limit
-from bot.sourcetext import BINARY, EMPTY, NOT_CODE, SYMLINK, decode_source, too_large
+from bot.sourcetext import BINARY, EMPTY, NOT_CODE, SYMLINK, decode_source, text_as_code, too_large
 from ml.languages import language_for_path
 from ml.submission import Skipped, SourceFile, Submission
 
@@ -39,31 +39,42 @@ VENDORED_DIRS = frozenset(
 IGNORED_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How files are read: the size limit of one file, and the language `.txt` files are read as
+    (None: they are not code; see ml.languages.language_for_path and bot.sourcetext.text_as_code)."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    text_as: str | None = None
+
+
 @dataclass
 class Loaded:
     submissions: list[Submission] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def _code_of(data: bytes, name: str, label: str, max_bytes: int) -> tuple[SourceFile | None, Skipped | None]:
+def _code_of(data: bytes, name: str, label: str, how: Reading) -> tuple[SourceFile | None, Skipped | None]:
     """A file's bytes -> SourceFile(path=label) or the reason it is skipped (bot/sourcetext.py decodes it)."""
-    language = language_for_path(name)
-    text, reason = decode_source(data, name, max_bytes)
+    language = language_for_path(name, text_as=how.text_as)
+    text, reason = decode_source(data, name, how.max_bytes)
     if reason == BINARY:
         return None, Skipped(label, reason)
     if language is None:
         return None, Skipped(label, NOT_CODE)
     if text is None:
         return None, Skipped(label, reason or EMPTY)
+    if reason := text_as_code(name, text, language):
+        return None, Skipped(label, reason)
     return SourceFile(path=label, language=language, text=text), None
 
 
-def _read_zip(data: bytes, label: str, max_bytes: int) -> tuple[list[SourceFile], list[Skipped]]:
-    """The code files of a zip, labelled "<label>/<path inside>", by the same rules as a folder's.
+def _read_archive(data: bytes, label: str, how: Reading) -> tuple[list[SourceFile], list[Skipped]]:
+    """The code files of an archive, labelled "<label>/<path inside>", by the same rules as a folder's.
 
     Opened in memory with the LMS's limits (bot/archive.py): nothing is extracted to disk, and a
     hostile archive (paths out of it, links, bombs) is refused as a whole and reported."""
-    unpacked = unpack_zip(label, data)
+    unpacked = unpack(label, data)
     files: list[SourceFile] = []
     skipped = list(unpacked.skipped)
     tool_dirs: set[str] = set()
@@ -78,36 +89,34 @@ def _read_zip(data: bytes, label: str, max_bytes: int) -> tuple[list[SourceFile]
             continue
         if parts[-1] in IGNORED_FILES:
             continue
-        if reason := too_large(len(content), raw_limit(inner, max_bytes)):
+        if reason := too_large(len(content), raw_limit(inner, how.max_bytes)):
             skipped.append(Skipped(f"{label}/{inner}", reason))
             continue
-        source, skip = _code_of(content, inner, f"{label}/{inner}", max_bytes)
+        source, skip = _code_of(content, inner, f"{label}/{inner}", how)
         files.extend([source] if source is not None else [])
         skipped.extend([skip] if skip is not None else [])
     return files, skipped
 
 
-def read_code(path: Path, label: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[SourceFile], list[Skipped]]:
-    """One file on disk -> its code as SourceFile(path=label), or, for a .zip, the code inside it
+def read_code(path: Path, label: str, how: Reading = Reading()) -> tuple[list[SourceFile], list[Skipped]]:
+    """One file on disk -> its code as SourceFile(path=label), or, for an archive, the code inside it
     (paths "<label>/<path inside>"); and what was skipped, with why."""
     if path.is_symlink():
         return [], [Skipped(label, SYMLINK)]
-    is_zip = path.name.lower().endswith(".zip")
+    is_archive = is_archive_name(path.name)
     try:
         size = path.stat().st_size
     except OSError as exc:
         return [], [Skipped(label, f"unreadable: {exc.strerror or exc}")]
-    if reason := too_large(size, ArchiveLimits().max_bytes if is_zip else raw_limit(path.name, max_bytes)):
+    if reason := too_large(size, ArchiveLimits().max_bytes if is_archive else raw_limit(path.name, how.max_bytes)):
         return [], [Skipped(label, reason)]
     try:
         data = path.read_bytes()
     except OSError as exc:
         return [], [Skipped(label, f"unreadable: {exc.strerror or exc}")]
-    if is_zip:
-        return _read_zip(data, label, max_bytes)
-    if is_archive_name(path.name):
-        return [], [Skipped(label, "archive not opened (only .zip is; unpack it into the folder)")]
-    source, skip = _code_of(data, path.name, label, max_bytes)
+    if is_archive:
+        return _read_archive(data, label, how)
+    source, skip = _code_of(data, path.name, label, how)
     return ([source] if source is not None else []), ([skip] if skip is not None else [])
 
 
@@ -125,7 +134,7 @@ class Tree:
     unreadable: bool = False
 
 
-def read_tree(root: Path, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Tree:
+def read_tree(root: Path, name: str, how: Reading = Reading()) -> Tree:
     """Every code file below `root`; skipped entries are labelled "<name>/<path below root>"."""
     out = Tree()
     errors: list[OSError] = []
@@ -145,7 +154,7 @@ def read_tree(root: Path, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Tree
             if filename in IGNORED_FILES:
                 continue
             rel = (rel_dir / filename).as_posix()
-            files, skipped = read_code(here / filename, f"{name}/{rel}", max_bytes)
+            files, skipped = read_code(here / filename, f"{name}/{rel}", how)
             out.skipped.extend(skipped)
             out.files.extend(_relative(files, name))
     for exc in errors:
@@ -162,9 +171,9 @@ def _relative(files: list[SourceFile], submission: str) -> list[SourceFile]:
     return [replace(f, path=f.path[cut:]) if f.path.startswith(submission + "/") else f for f in files]
 
 
-def _load_folder(root: Path, name: str, max_bytes: int, out: Loaded) -> None:
+def _load_folder(root: Path, name: str, how: Reading, out: Loaded) -> None:
     """All code files below `root` become one submission named `name`."""
-    tree = read_tree(root, name, max_bytes)
+    tree = read_tree(root, name, how)
     out.skipped.extend(tree.skipped)
     if tree.files:
         out.submissions.append(Submission(name=name, files=tree.files))
@@ -179,8 +188,10 @@ def _check_dir(path: Path) -> None:
         if path.name.lower().endswith(".zip"):  # an LMS's "download all submissions"
             raise UsageError(
                 f"{path}: a zip, not a folder: unzip it (unzip '{path}' -d class/) and scan the folder; "
-                "zips inside it (one per student) are read"
+                "archives inside it (one per student) are read"
             )
+        if is_archive_name(path.name):
+            raise UsageError(f"{path}: an archive, not a folder: unpack it into a folder and scan that folder")
         raise UsageError(f"{path}: not a directory (give the folder that holds the submissions)")
     try:
         next(iter(os.scandir(path)), None)
@@ -188,21 +199,21 @@ def _check_dir(path: Path) -> None:
         raise UsageError(f"{path}: cannot read folder: {exc.strerror or exc}") from exc
 
 
-def _entry_files(path: Path, is_dir: bool, name: str, inside: str, max_bytes: int) -> Tree:
+def _entry_files(path: Path, is_dir: bool, name: str, inside: str, how: Reading) -> Tree:
     """One top-level entry's code, paths relative to submission `name`; `inside` ("" for the whole
     submission) is where the entry sits in it when several entries make one submission."""
     label = f"{name}/{inside}" if inside else name
     if is_dir:
-        tree = read_tree(path, label, max_bytes)
+        tree = read_tree(path, label, how)
         if inside:
             tree.files = [replace(f, path=f"{inside}/{f.path}") for f in tree.files]
         return tree
-    files, skipped = read_code(path, label, max_bytes)
+    files, skipped = read_code(path, label, how)
     return Tree(files=_relative(files, name), skipped=skipped)
 
 
 def load_submissions(
-    dirs: Sequence[str | os.PathLike[str]], *, max_bytes: int = DEFAULT_MAX_BYTES, group: re.Pattern[str] | None = None
+    dirs: Sequence[str | os.PathLike[str]], *, how: Reading = Reading(), group: re.Pattern[str] | None = None
 ) -> Loaded:
     """Every top-level entry of every DIR -> one Submission, named relative to its DIR.
 
@@ -235,7 +246,7 @@ def load_submissions(
             if entry.is_dir() and is_tool_dir(entry.name):
                 out.skipped.append(Skipped(name, "vendored or tool folder"))
                 continue
-            tree = _entry_files(Path(entry.path), entry.is_dir(), name, inside, max_bytes)
+            tree = _entry_files(Path(entry.path), entry.is_dir(), name, inside, how)
             out.skipped.extend(tree.skipped)
             here.setdefault(name, []).extend(tree.files)
             if tree.unreadable or not entry.is_dir():
@@ -249,14 +260,14 @@ def load_submissions(
     return out
 
 
-def load_base(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Loaded:
+def load_base(path: str | os.PathLike[str], *, how: Reading = Reading()) -> Loaded:
     """Starter code: every code file below `path` (or the file itself) as one submission."""
     base = Path(path)
     if not base.exists():
         raise UsageError(f"{base}: no such file or directory (--base-code)")
     out = Loaded()
     if base.is_file():
-        files, skipped = read_code(base, base.name, max_bytes)
+        files, skipped = read_code(base, base.name, how)
         if not files:
             why = skipped[0].reason if skipped else "no code files in it"
             raise UsageError(f"{base}: cannot use as base code: {why}")
@@ -264,5 +275,5 @@ def load_base(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTE
         out.submissions.append(Submission(name=base.name, files=_relative(files, base.name)))
         return out
     _check_dir(base)
-    _load_folder(base, base.resolve().name, max_bytes, out)
+    _load_folder(base, base.resolve().name, how, out)
     return out

@@ -278,11 +278,40 @@ def _pygments_alias_for_filename(filename: str) -> str | None:
     return str(aliases[0])
 
 
-def language_for_path(path: str) -> str | None:
+def known_language(language: str) -> bool:
+    """Whether `language` names a programming language here: a registry row, or a Pygments
+    lexer for code (not for prose or data)."""
+    name = canonical_name(language)
+    if name in _BY_NAME:
+        return True
+    if not name or name in NON_CODE_LEXERS:
+        return False
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        get_lexer_by_name(name)
+    except ClassNotFound:
+        return False
+    return True
+
+
+TEXT_EXTENSION = ".txt"
+# .txt files that are a project's prose or metadata, never its code, whatever `text_as` says.
+_TEXT_NOT_CODE = re.compile(
+    r"(?i)^(readme|licen[cs]e|copying|notice|authors|contributors|changelog|changes|history"
+    r"|requirements[\w.-]*|constraints|cmakelists|robots)\.txt$"
+)
+
+
+def language_for_path(path: str, text_as: str | None = None) -> str | None:
     """The language of a code file from its name, or None for files that are not code.
 
     Registry rows win; any other file Pygments recognises as a programming language
     gets Pygments' alias (e.g. "swift", "scala"); data and prose formats get None.
+    `text_as` names the language `.txt` files are in, where a course asks for code as .txt
+    (a browser previews .txt uploads, not .py or .java); a README.txt or requirements.txt
+    stays what it is.
     """
     base = os.path.basename(path)
     if base in _BY_FILENAME:
@@ -292,6 +321,8 @@ def language_for_path(path: str) -> str | None:
         return _BY_EXTENSION[ext]
     if not ext:
         return None
+    if ext == TEXT_EXTENSION and text_as and not _TEXT_NOT_CODE.match(base):
+        return canonical_name(text_as)
     return _pygments_alias_for_filename(base)
 
 

@@ -166,7 +166,7 @@ def _unattached_leaves(root: Any) -> int:
     return count
 
 
-def _tokenize_tree_sitter(text: str, spec: LanguageSpec) -> TokenStream:
+def _tokenize_tree_sitter(text: str, spec: LanguageSpec, max_error_share: float) -> TokenStream:
     assert spec.grammar is not None
     parser, table = _parser_and_table(spec.grammar)
     source = text.encode("utf-8", errors="surrogatepass")
@@ -206,7 +206,7 @@ def _tokenize_tree_sitter(text: str, spec: LanguageSpec) -> TokenStream:
             if not cursor.goto_parent():
                 if root.has_error:
                     bad = _unattached_leaves(root)
-                    if bad > MAX_ERROR_SHARE * max(1, len(out_ids)):
+                    if bad > max_error_share * max(1, len(out_ids)):
                         raise TokenizeError(
                             f"not valid {spec.name}: {bad} of {len(out_ids)} tokens fail to parse"
                         )
@@ -227,7 +227,7 @@ def _pygments_lexer(language: str) -> Any:
         return None
 
 
-def _tokenize_pygments(text: str, language: str, lexer: Any) -> TokenStream:
+def _tokenize_pygments(text: str, language: str, lexer: Any, max_error_share: float) -> TokenStream:
     from pygments.token import Comment, Error, Keyword, Name, Number, String, Text, Whitespace
     from pygments.token import Literal as Lit
 
@@ -269,7 +269,7 @@ def _tokenize_pygments(text: str, language: str, lexer: Any) -> TokenStream:
         out_ids.append(token_id(token))
         starts.append(first)
         ends.append(last)
-    if out_ids and errors > MAX_ERROR_SHARE * len(out_ids):
+    if out_ids and errors > max_error_share * len(out_ids):
         raise TokenizeError(f"not valid {language}: the lexer rejects {errors} of {len(out_ids)} tokens")
     return _stream(language, out_ids, starts, ends, zero_based=False)
 
@@ -325,19 +325,20 @@ def backend_for(language: str) -> str:
     return "text"
 
 
-def tokenize(text: str, language: str) -> TokenStream:
+def tokenize(text: str, language: str, max_error_share: float = MAX_ERROR_SHARE) -> TokenStream:
     """Normalised tokens of `text` read as `language` (a registry name or any Pygments alias).
 
-    Raises TokenizeError when the text cannot be this language (NUL bytes, or mostly
-    parse errors); files with a few syntax errors still tokenise, as students' do.
+    Raises TokenizeError when the text cannot be this language (NUL bytes, or more than
+    `max_error_share` of its tokens parse errors); files with a few syntax errors still
+    tokenise, as students' do.
     """
     if "\x00" in text:
         raise TokenizeError("contains NUL bytes (binary data, not source text)")
     name = canonical_name(language)
     spec = spec_for(name)
     if spec is not None and spec.grammar:
-        return _tokenize_tree_sitter(text, spec)
+        return _tokenize_tree_sitter(text, spec, max_error_share)
     lexer = None if name in NON_CODE_LEXERS else _pygments_lexer(name)
     if lexer is not None:
-        return _tokenize_pygments(text, name, lexer)
+        return _tokenize_pygments(text, name, lexer, max_error_share)
     return _tokenize_plain(text, name)

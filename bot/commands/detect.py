@@ -38,6 +38,7 @@ BATCH = 16
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from bot.cli import add_model_argument
+    from bot.commands.scan import text_language
 
     p = subparsers.add_parser(
         "detect",
@@ -60,6 +61,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="files or folders the same author certainly wrote (repeatable): adds relative_score/relative_level",
     )
     p.add_argument(
+        "--text-as",
+        type=text_language,
+        metavar="LANG",
+        help="read .txt files as code in LANG where they parse as LANG (as `codeguard scan --text-as`)",
+    )
+    p.add_argument(
         "--explain",
         action="store_true",
         help="add per file what the score rests on: parts of the logit, style habits, line numbers",
@@ -73,14 +80,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def collect(paths: list[str]) -> tuple[list[tuple[str, str, str]], list[dict[str, str]]]:
+def collect(paths: list[str], text_as: str | None = None) -> tuple[list[tuple[str, str, str]], list[dict[str, str]]]:
     """Code files under the paths as (path, language, text), and the skipped ones with reasons.
 
     Read as `codeguard scan` reads a class (bot/loader.py): the same folders left out, the
     same decoding, the same reasons."""
     from bot.cli import UsageError
-    from bot.loader import read_code, read_tree
+    from bot.loader import Reading, read_code, read_tree
 
+    how = Reading(text_as=text_as)
     files: list[tuple[str, str, str]] = []
     skipped: list[dict[str, str]] = []
     seen: set[str] = set()
@@ -89,11 +97,11 @@ def collect(paths: list[str]) -> tuple[list[tuple[str, str, str]], list[dict[str
         if not root.exists():
             raise UsageError(f"no such file or directory: {raw}")
         if root.is_dir():
-            tree = read_tree(root, str(root))
+            tree = read_tree(root, str(root), how)
             found = [(f"{root}/{f.path}", f.language, f.text) for f in tree.files]
             skips = tree.skipped
         else:
-            sources, skips = read_code(root, str(root))
+            sources, skips = read_code(root, str(root), how)
             found = [(f.path, f.language, f.text) for f in sources]
         skipped.extend({"path": s.path, "reason": s.reason} for s in skips)
         for path, language, text in found:
@@ -163,7 +171,8 @@ def _scores(det: Any, files: list[tuple[str, str, str]]) -> list[float]:
 
 
 def _history(
-    paths: list[str], files: list[tuple[str, str, str]], skipped: list[dict[str, str]], det: Any
+    paths: list[str], files: list[tuple[str, str, str]], skipped: list[dict[str, str]], det: Any,
+    text_as: str | None = None,
 ) -> list[float]:
     """Scores of the --history files; a file also being checked is not its own history."""
     from bot.cli import UsageError
@@ -174,7 +183,7 @@ def _history(
             "files whose authors are known (`codeguard calibrate`)"
         )
     checked = {os.path.realpath(p) for p, _, _ in files}
-    found, missed = collect(paths)
+    found, missed = collect(paths, text_as)
     skipped.extend({"path": m["path"], "reason": f"history: {m['reason']}"} for m in missed)
     history = [f for f in found if os.path.realpath(f[0]) not in checked]
     if not history:
@@ -188,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.fail_over is not None and not 0.0 <= args.fail_over <= 1.0:
         raise UsageError(f"--fail-over must be between 0 and 1, got {args.fail_over}")
-    files, skipped = collect(args.paths)
+    files, skipped = collect(args.paths, args.text_as)
 
     from ml.inference import InferenceError, get_detector
 
@@ -199,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
         det = get_detector(args.model, backend=args.backend)
     except InferenceError as exc:
         raise UsageError(str(exc)) from None
-    history = _history(args.history, files, skipped, det) if args.history else None
+    history = _history(args.history, files, skipped, det, args.text_as) if args.history else None
     results: list[dict[str, Any]] = []
     for (path, lang, _), s in zip(files, _scores(det, files), strict=True):
         entry = {"path": path, "language": lang, "ai_score": round(float(s), 6), "risk_level": det.level(float(s))}

@@ -63,11 +63,11 @@ skipped files:
   notebook (.ipynb) is read as its code cells, two blank lines between them; its line
   numbers count the lines of that text.
 
-zip files:
-  a .zip at the top of DIR is one submission; one inside a submission's folder adds
+archives (.zip, .tar.gz/.tgz/.tar.bz2/.tar.xz/.tar, .7z):
+  an archive at the top of DIR is one submission; one inside a submission's folder adds
   its code to that submission (paths like hw.zip/src/Main.java). Opened in memory,
   never extracted; an archive with paths out of it, links or a bomb is refused and
-  listed under "skipped".
+  listed under "skipped"; so is a .rar (not opened: no free decoder).
 
 flat downloads (--group):
   an LMS's bulk download may put every file of every student at the top, the student
@@ -133,6 +133,15 @@ def _group_pattern(text: str) -> re.Pattern[str]:
     return pattern
 
 
+def text_language(text: str) -> str:
+    """--text-as: a language name the tokenizer knows (shared with `codeguard detect`)."""
+    from ml.languages import canonical_name, known_language
+
+    if not known_language(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a programming language known here (python, java, cpp, ...)")
+    return canonical_name(text)
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "scan",
@@ -162,7 +171,7 @@ def register(subparsers: Any) -> None:
         metavar="DIR",
         action="append",
         default=[],
-        help="starter/template code (folder, file or .zip) whose matches never count; repeatable",
+        help="starter/template code (folder, file or archive) whose matches never count; repeatable",
     )
     parser.add_argument(
         "--group",
@@ -170,6 +179,13 @@ def register(subparsers: Any) -> None:
         metavar="REGEX",
         help="join top-level entries whose names match into one submission named by the first group "
         "(flat LMS downloads; see below)",
+    )
+    parser.add_argument(
+        "--text-as",
+        type=text_language,
+        metavar="LANG",
+        help="read .txt files as code in LANG, where they parse as LANG (courses that ask for code as "
+        ".txt); README.txt, requirements.txt and prose stay skipped",
     )
     parser.add_argument(
         "--max-share",
@@ -296,14 +312,14 @@ def layout_hint(dirs: list[str]) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     from bot.analysis import AnalysisOptions, analyze
-    from bot.loader import DEFAULT_MAX_BYTES, load_base, load_submissions
+    from bot.loader import DEFAULT_MAX_BYTES, Reading, load_base, load_submissions
     from bot.render import render_text, write_json
 
-    max_bytes = args.max_file_size or DEFAULT_MAX_BYTES
-    loaded = load_submissions(args.dirs, max_bytes=max_bytes, group=args.group)
+    how = Reading(max_bytes=args.max_file_size or DEFAULT_MAX_BYTES, text_as=args.text_as)
+    loaded = load_submissions(args.dirs, how=how, group=args.group)
     base = []
     for path in args.base_code:
-        base.extend(load_base(path, max_bytes=max_bytes).submissions)
+        base.extend(load_base(path, how=how).submissions)
     if args.out:
         out_dir = Path(args.out).resolve().parent
         if not out_dir.is_dir():

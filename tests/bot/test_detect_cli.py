@@ -62,6 +62,18 @@ def test_json_contract(tree: Path, tiny_model_dir: Path, capsys: pytest.CaptureF
     assert report["settings"]["calibrated"] is False
 
 
+def test_text_as_reads_txt_that_parses(tree: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tree / "alice" / "lab.txt").write_text("def twice(n):\n    return n * 2\n")
+    (tree / "alice" / "reflection.txt").write_text("This week I learned how to write a function, and it was fun.\n")
+    code, out, err = run_cli(["detect", str(tree / "alice"), "--format", "json", "--model", str(tiny_model_dir),
+                              "--text-as", "py"], capsys)  # fmt: skip
+    assert code == 0, err
+    report = json.loads(out)
+    assert {(Path(f["path"]).name, f["language"]) for f in report["files"]} >= {("lab.txt", "python")}
+    [notes] = [s for s in report["skipped"] if s["path"].endswith("reflection.txt")]
+    assert notes["reason"].startswith("a .txt that does not read as python")
+
+
 def test_single_file_text_format_and_out(
     tree: Path, tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

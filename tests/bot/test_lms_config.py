@@ -49,6 +49,7 @@ def test_assignment_settings_merge_course_defaults_and_overrides() -> None:
     assert hw2.posting == "full_while_hidden" and hw2.template_dirs == () and not hw2.author_history
     assert hw2.wants("Main.py", "python") == "language python not enabled in the course configuration"
     assert course.assignment("99") is None
+    assert hw1.text_as is None and parse_course(COURSE + '    text_as: java\n').assignment("32").text_as == "java"
 
 
 @pytest.mark.parametrize("text, message", [
@@ -63,6 +64,8 @@ def test_assignment_settings_merge_course_defaults_and_overrides() -> None:
     ("platform: moodle\ncourse: 1\nassignments: {}", "assignments must map"),
     ("platform: moodle\ncourse: 1\nassignments: {a: {author_history: yes please}}", "author_history must be true"),
     ("platform: moodle\ncourse: [1\n", "not valid YAML"),
+    ("platform: moodle\ncourse: 1\ntext_as: markdown\nassignments: {a: {}}", "text_as must name a language"),
+    ("platform: moodle\ncourse: 1\nassignments: {a: {text_as: [python]}}", "text_as must name a language"),
 ])
 def test_bad_course_files_fail_with_one_line_naming_file_and_key(text: str, message: str) -> None:
     with pytest.raises(LmsConfigError) as info:

@@ -3,12 +3,14 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from dataclasses import replace
 
 from bot.lms_config import AssignmentConfig
 from bot.lms_jobs import Collected, LmsTask, add_file, add_online_text, canvas_key, download_limit, job_id_for
 from bot.lms_note import NoteContext, decide, render_html, render_text
 from bot.settings import Settings
 from ml.submission import FileRisk, Fragment, PairMatch, Report
+from tests.bot.archive.make import seven_zip_of, tar_of
 
 CFG = AssignmentConfig("moodle", "5", "31", languages=("python",))
 SETTINGS = Settings(model="none")
@@ -102,6 +104,32 @@ def test_add_file_unpacks_archives_and_applies_the_course_rules() -> None:
         zf.writestr("../../x.py", "x = 1\n")
     add_file("evil.zip", evil.getvalue(), CFG, SETTINGS, refused)
     assert refused.files == [] and "path traversal" in refused.skipped[0].reason
+
+
+def test_tar_and_7z_uploads_are_read_like_zips() -> None:
+    out = Collected()
+    add_file("hw2.tar.gz", tar_of({"hw2/main.py": "print(2)\n", "hw2/Main.java": "class Main {}\n"}), CFG, SETTINGS, out)
+    add_file("hw3.7z", seven_zip_of({"util.py": "y = 3\n"}), CFG, SETTINGS, out)
+    add_file("hw4.rar", b"Rar!\x1a\x07\x01\x00", CFG, SETTINGS, out)
+    assert [(f.path, f.text) for f in out.files] == [("hw2.tar.gz/hw2/main.py", "print(2)\n"),
+                                                      ("hw3.7z/util.py", "y = 3\n")]  # fmt: skip
+    reasons = {s.path: s.reason for s in out.skipped}
+    assert "not enabled in the course configuration" in reasons["hw2.tar.gz/hw2/Main.java"]
+    assert reasons["hw4.rar"].startswith("RAR archive not opened")
+    assert download_limit("hw2.tar.gz", CFG, SETTINGS) == download_limit("hw3.7z", CFG, SETTINGS) == CFG.archive_limits.max_bytes
+
+
+def test_txt_uploads_are_code_where_the_course_says_so() -> None:
+    code = b"def mean(xs):\n    return sum(xs) / len(xs)\n"
+    prose = b"I used a loop because the list can be long, and I tested it with three lists.\n"
+    plain, asked = Collected(), Collected()
+    for out, cfg in ((plain, CFG), (asked, replace(CFG, text_as="python"))):
+        add_file("lab1.txt", code, cfg, SETTINGS, out)
+        add_file("reflection.txt", prose, cfg, SETTINGS, out)
+    assert plain.files == [] and [s.reason for s in plain.skipped] == ["not a recognised code file"] * 2
+    assert [(f.path, f.language) for f in asked.files] == [("lab1.txt", "python")]
+    [skip] = asked.skipped
+    assert skip.path == "reflection.txt" and skip.reason.startswith("a .txt that does not read as python")
 
 
 def test_a_notebook_with_large_outputs_is_downloaded_and_its_code_read() -> None:

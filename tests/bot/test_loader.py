@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from bot.cli import UsageError
-from bot.loader import load_base, load_submissions
+from bot.loader import Reading, load_base, load_submissions
+from tests.bot.archive.make import seven_zip_of, tar_of, zip_of
 
 
 def write(path: Path, content: str | bytes) -> None:
@@ -39,7 +38,7 @@ def klass(tmp_path: Path) -> Path:
 
 
 def test_each_top_level_entry_is_one_submission(klass: Path) -> None:
-    loaded = load_submissions([klass], max_bytes=200)
+    loaded = load_submissions([klass], how=Reading(max_bytes=200))
     names = [s.name for s in loaded.submissions]
     assert names == ["alice.py", "bob", "carol.c"]
     bob = loaded.submissions[1]
@@ -105,23 +104,16 @@ def test_a_notebook_is_one_python_file_of_its_code_cells(tmp_path: Path) -> None
     write(root / "alice" / "lab.ipynb", json.dumps({"nbformat": 4, "metadata": {}, "cells": cells}))
     write(root / "bob.ipynb", json.dumps({"nbformat": 4, "metadata": {}, "cells": [
         {"cell_type": "code", "source": "x = 1\n" * 50, "outputs": []}]}))  # fmt: skip
-    loaded = load_submissions([root], max_bytes=200)  # alice's file is over it by outputs and prose only
+    loaded = load_submissions([root], how=Reading(max_bytes=200))  # alice's file is over it by outputs and prose only
     assert [(s.name, [(f.path, f.language, f.text) for f in s.files]) for s in loaded.submissions] == [
         ("alice", [("lab.ipynb", "python", "import math\n")])]
     assert [(s.path, s.reason) for s in loaded.skipped] == [("bob.ipynb", "too large: 300 bytes (limit 200)")]
 
 
-def zip_of(entries: dict[str, bytes | str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, content in entries.items():
-            zf.writestr(name, content)
-    return buf.getvalue()
-
-
-def test_zips_are_read_as_students_upload_them(tmp_path: Path) -> None:
-    """A .zip at the top is one submission, one inside a folder adds its code to that folder's; what is
-    inside follows a folder's rules, and a hostile or broken zip is reported, never unpacked to disk."""
+def test_archives_are_read_as_students_upload_them(tmp_path: Path) -> None:
+    """An archive at the top is one submission, one inside a folder adds its code to that folder's;
+    what is inside follows a folder's rules, and a hostile or broken archive is reported, never
+    unpacked to disk. Zip, tar.gz and 7z alike."""
     root = tmp_path / "class"
     write(root / "alice.zip", zip_of({"hw/src/Main.java": "class Main {}\n", "hw/bin/Main.class": b"\xca\xfe\xba\xbe",
                                       "hw/bin/Util.class": b"\xca\xfe", "__MACOSX/hw/._Main.java": b"\x00\x05",
@@ -131,18 +123,24 @@ def test_zips_are_read_as_students_upload_them(tmp_path: Path) -> None:
     write(root / "carol.zip", b"PK\x03\x04 truncated")
     write(root / "dave.zip", zip_of({"../../etc/x.py": "x = 1\n"}))
     write(root / "erin" / "hw.tar.gz", b"\x1f\x8b\x08\x00")
+    write(root / "frank.tar.gz", tar_of({"hw/app.py": "y = 2\n", "hw/bin/app.pyc": b"\x00\x01"}, "w:gz"))
+    write(root / "gina" / "work.7z", seven_zip_of({"Main.java": "class Main {}\n"}))
+    write(root / "henry.rar", b"Rar!\x1a\x07\x01\x00")
     loaded = load_submissions([root])
     assert [(s.name, [f.path for f in s.files]) for s in loaded.submissions] == [
-        ("alice.zip", ["hw/src/Main.java"]), ("bob", ["extra.zip/util.py", "main.py"])]  # fmt: skip
+        ("alice.zip", ["hw/src/Main.java"]), ("bob", ["extra.zip/util.py", "main.py"]),
+        ("frank.tar.gz", ["hw/app.py"]), ("gina", ["work.7z/Main.java"])]  # fmt: skip
     reasons = {s.path: s.reason for s in loaded.skipped}
     assert reasons["alice.zip/hw/bin"] == "vendored or tool folder"  # once for the folder, not per .class
     assert reasons["alice.zip/__MACOSX"] == "vendored or tool folder"
     assert reasons["alice.zip/hw/notes.txt"] == "not a recognised code file"
     assert "not a readable zip" in reasons["carol.zip"]
     assert "path traversal" in reasons["dave.zip"]
-    assert reasons["erin/hw.tar.gz"].startswith("archive not opened (only .zip is")
+    assert reasons["erin/hw.tar.gz"] == "not a readable gzip archive (EOFError)"
     assert reasons["erin"] == "no source-code files"
-    assert len(loaded.skipped) == 7 and not list(tmp_path.glob("**/etc"))
+    assert reasons["frank.tar.gz/hw/bin"] == "vendored or tool folder"
+    assert reasons["henry.rar"].startswith("RAR archive not opened")
+    assert len(loaded.skipped) == 9 and not list(tmp_path.glob("**/etc"))
 
 
 def test_base_code_can_be_the_starter_zip(tmp_path: Path) -> None:
@@ -176,3 +174,22 @@ def test_group_joins_a_flat_lms_download_into_one_submission_per_student(tmp_pat
     assert [s.name for s in again.submissions][3:] == ["flat/Jane Doe_101", "flat/Li Wei_102", "flat/teacher_notes.py"]
     ungrouped = load_submissions([root])
     assert len(ungrouped.submissions) == 5  # without --group every top-level entry is one submission
+
+
+def test_txt_files_are_code_only_when_asked_and_when_they_parse(tmp_path: Path) -> None:
+    """Courses that ask for code as .txt (a browser previews it): --text-as reads it, while the
+    notes, READMEs and requirements handed in beside it stay skipped, each with its reason."""
+    root = tmp_path / "class"
+    write(root / "ann" / "lab1.txt", "def mean(xs):\n    return sum(xs) / len(xs)\n\nprint(mean([1, 2]))\n")
+    write(root / "ann" / "answers.txt", "Question 1: the loop runs n times, so the cost is linear.\n"
+                                        "Question 2: I would use a dictionary because lookups are fast.\n")  # fmt: skip
+    write(root / "ann" / "requirements.txt", "numpy>=1.26\n")
+    write(root / "ann" / "README.txt", "run with python lab1.txt\n")
+    plain = load_submissions([root])
+    assert plain.submissions == [] and {s.path for s in plain.skipped} >= {"ann/lab1.txt", "ann/answers.txt"}
+    asked = load_submissions([root], how=Reading(text_as="Python"))
+    assert [(s.name, [(f.path, f.language) for f in s.files]) for s in asked.submissions] == [
+        ("ann", [("lab1.txt", "python")])]
+    reasons = {s.path: s.reason for s in asked.skipped}
+    assert reasons["ann/answers.txt"].startswith("a .txt that does not read as python (not valid python:")
+    assert reasons["ann/requirements.txt"] == reasons["ann/README.txt"] == "not a recognised code file"

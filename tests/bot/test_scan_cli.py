@@ -202,6 +202,20 @@ def test_group_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
         assert exc.value.code == 2 and why in capsys.readouterr().err
 
 
+def test_text_as_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    klass = tmp_path / "txt"
+    for name, code in (("ann", ORIGINAL), ("ben", DISGUISED)):
+        (klass / name).mkdir(parents=True)
+        (klass / name / "Lab.txt").write_text(code)
+    assert main(["scan", str(klass), "--format", "json", "--no-model", "--text-as", "Java"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {(f["path"], f["language"]) for f in data["files"]} == {("ann/Lab.txt", "java"), ("ben/Lab.txt", "java")}
+    assert [(p["a"], p["b"]) for p in data["pairs"]] == [("ann", "ben")]
+    with pytest.raises(SystemExit) as exc:
+        main(["scan", str(klass), "--text-as", "markdown"])
+    assert exc.value.code == 2 and "not a programming language known here" in capsys.readouterr().err
+
+
 def test_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo"]) == 0
     out = capsys.readouterr().out

@@ -25,6 +25,7 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry, FinishedJobRegistry
 
 from bot.settings import Settings
+from tests.bot.archive.make import seven_zip_of, tar_of
 from tests.e2e.conftest import ROOT, bot_env, run_worker
 from tests.e2e.lms_helpers import (
     LMS_REDIS_URL,
@@ -252,7 +253,7 @@ def test_moodle_error_bodies_fail_the_job_visibly_with_admin_messages(
     assert "mod/assign:grade" in job.meta["error"] and "nopermissions" in job.meta["error"]
 
 
-def test_moodle_uploads_a_hostile_zip_is_refused_a_notebook_and_windows_text_are_read(
+def test_moodle_uploads_hostile_zip_refused_tar_7z_notebook_and_windows_text_read(
     tmp_path: Path, conn: redis.Redis, moodle: MoodleStandIn
 ) -> None:
     write_course(tmp_path / "courses", "cs101.yml", MOODLE_COURSE)
@@ -273,6 +274,9 @@ def test_moodle_uploads_a_hostile_zip_is_refused_a_notebook_and_windows_text_are
     # Code pasted into the online-text editor: paragraphs, indentation as non-breaking spaces.
     pasted = "".join(f"<p>{html.escape(line).replace('  ', '&nbsp; ')}</p>\n" for line in SORT.decode().splitlines())
     moodle.submit(12, 73, {}, sub_id=403, time=now, online_text=pasted)
+    # A Linux student's tarball and a Windows student's 7z, in one submission.
+    moodle.submit(12, 74, {"hw.tar.gz": tar_of({"hw/sort.py": SORT}), "extra.7z": seven_zip_of({"own.py": OWN})},
+                  sub_id=404, time=now)
     polled = poll_cli(env, "moodle", "--course", "5", "--assignment", "31", "--since", "0", "--inline")
     assert polled.returncode == 0, polled.stderr
     evil_note = moodle.notes_for(12, 70)[0].text
@@ -285,6 +289,9 @@ def test_moodle_uploads_a_hostile_zip_is_refused_a_notebook_and_windows_text_are
     pasted_note = moodle.notes_for(12, 73)[0].text
     assert "1 file analysed" in pasted_note and "online text.py" in pasted_note
     assert "highest similarity 1.00" in pasted_note  # the notebook's cell, pasted: the same code
+    packed_note = moodle.notes_for(12, 74)[0].text
+    assert "2 files analysed" in packed_note and "Not analysed" not in packed_note
+    assert "hw.tar.gz/hw/sort.py" in packed_note and "extra.7z/own.py" in packed_note
 
 
 # ------------------------------------------------------------------------------ Canvas

@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 from tree_sitter_language_pack import get_parser
 
-from ml.languages import LANGUAGES, canonical_name, language_for_path, spec_for, tree_sitter_languages
+from ml.languages import (
+    LANGUAGES,
+    canonical_name,
+    known_language,
+    language_for_path,
+    spec_for,
+    tree_sitter_languages,
+)
 
 TWELVE = ["python", "java", "c", "cpp", "csharp", "javascript", "typescript", "go", "rust", "kotlin", "ruby", "php"]
 
@@ -51,3 +58,17 @@ def test_aliases() -> None:
     assert canonical_name("C++") == "cpp"
     assert canonical_name("C#") == "csharp"
     assert canonical_name(" Python3 ") == "python"
+
+
+def test_txt_is_code_only_in_the_language_a_course_names() -> None:
+    assert language_for_path("lab1.txt") is None
+    assert language_for_path("lab1.TXT", text_as="Python3") == "python"
+    assert language_for_path("Main.java", text_as="python") == "java"  # only .txt changes
+    for prose in ("README.txt", "LICENSE.txt", "requirements-dev.txt", "CHANGELOG.txt"):
+        assert language_for_path(prose, text_as="python") is None, prose
+    assert language_for_path("CMakeLists.txt", text_as="python") == "cmake"
+
+
+def test_known_language_accepts_code_lexers_not_prose_or_data() -> None:
+    assert known_language("python") and known_language("C++") and known_language("haskell")
+    assert not known_language("markdown") and not known_language("json") and not known_language("klingon")

@@ -144,3 +144,10 @@ def test_declaration_modifiers_are_ignored(language: str, plain: str, decorated:
     texts = tokenize(decorated, language).texts()
     assert not {"public", "private", "static", "final", "const", "readonly"} & set(texts)
     assert "ID" in texts and "=" in texts  # the declarations themselves still count
+
+
+def test_max_error_share_sets_how_much_may_fail_to_parse() -> None:
+    code = "\n".join(f"int f{i}(int a) {{ return a + {i}; }}" for i in range(5)) + "\nthis line is an English sentence .\n"
+    assert len(tokenize(code, "c")) > 20  # the default share forgives a sentence among code
+    with pytest.raises(TokenizeError, match="fail to parse"):
+        tokenize(code, "c", max_error_share=0.05)

@@ -1,34 +1,18 @@
 from __future__ import annotations
 
-import io
-import stat
-import zipfile
-
-from bot.archive import ArchiveLimits, unpack_zip
-
-
-def make_zip(entries: dict[str, bytes], *, symlink: str | None = None) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in entries.items():
-            zf.writestr(name, data)
-        if symlink:
-            info = zipfile.ZipInfo(symlink)
-            info.create_system = 3
-            info.external_attr = (stat.S_IFLNK | 0o777) << 16
-            zf.writestr(info, "/etc/passwd")
-    return buf.getvalue()
+from bot.archive import ArchiveLimits, unpack
+from tests.bot.archive.make import zip_of as make_zip
 
 
 def test_plain_archive_is_unpacked_in_memory_with_normalised_paths() -> None:
-    out = unpack_zip("hw.zip", make_zip({"src/a.py": b"a = 1\n", "./src/b.py": b"b = 2\n", "docs/": b""}))
+    out = unpack("hw.zip", make_zip({"src/a.py": b"a = 1\n", "./src/b.py": b"b = 2\n", "docs/": b""}))
     assert sorted(out.files) == [("src/a.py", b"a = 1\n"), ("src/b.py", b"b = 2\n")]
     assert out.skipped == []
 
 
 def test_traversal_absolute_and_backslash_paths_refuse_the_whole_archive() -> None:
     for bad in ("../../etc/cron.d/x.py", "/etc/x.py", "src/../../x.py", "..\\..\\x.py", "C:\\x.py"):
-        out = unpack_zip("hw.zip", make_zip({"ok.py": b"x = 1\n", bad: b"y = 2\n"}))
+        out = unpack("hw.zip", make_zip({"ok.py": b"x = 1\n", bad: b"y = 2\n"}))
         assert out.files == [], bad
         [skip] = out.skipped
         assert skip.path == "hw.zip" and skip.reason.startswith("archive refused:"), skip
@@ -36,13 +20,13 @@ def test_traversal_absolute_and_backslash_paths_refuse_the_whole_archive() -> No
 
 
 def test_symlink_entry_refuses_the_archive() -> None:
-    out = unpack_zip("hw.zip", make_zip({"ok.py": b"x = 1\n"}, symlink="link.py"))
+    out = unpack("hw.zip", make_zip({"ok.py": b"x = 1\n"}, symlink="link.py"))
     assert out.files == [] and "symbolic link" in out.skipped[0].reason
 
 
 def test_nested_archives_are_skipped_with_a_note_and_the_rest_kept() -> None:
     inner = make_zip({"x.py": b"x = 1\n"})
-    out = unpack_zip("hw.zip", make_zip({"a.py": b"a = 1\n", "libs.zip": inner, "disguised.py": inner,
+    out = unpack("hw.zip", make_zip({"a.py": b"a = 1\n", "libs.zip": inner, "disguised.py": inner,
                                          "more.tar.gz": b"\x1f\x8b"}))
     assert out.files == [("a.py", b"a = 1\n")]
     reasons = {s.path: s.reason for s in out.skipped}
@@ -52,22 +36,22 @@ def test_nested_archives_are_skipped_with_a_note_and_the_rest_kept() -> None:
 
 def test_file_count_total_size_and_bomb_limits() -> None:
     many = make_zip({f"f{i}.py": b"x = 1\n" for i in range(11)})
-    assert "more than the limit of 10" in unpack_zip("a.zip", many, ArchiveLimits(max_files=10)).skipped[0].reason
+    assert "more than the limit of 10" in unpack("a.zip", many, ArchiveLimits(max_files=10)).skipped[0].reason
 
     big = make_zip({f"f{i}.py": bytes([65 + i]) * 40_000 for i in range(5)})
     limits = ArchiveLimits(max_bytes=100_000, max_file_bytes=50_000, max_ratio=10_000)
-    refused = unpack_zip("b.zip", big, limits)
+    refused = unpack("b.zip", big, limits)
     assert refused.files == [] and "inflates to more than 100000 bytes" in refused.skipped[0].reason
 
     one_big = make_zip({"small.py": b"s = 1\n", "huge.py": b"#" * 60_000})
-    out = unpack_zip("c.zip", one_big, ArchiveLimits(max_file_bytes=50_000, max_ratio=10_000))
+    out = unpack("c.zip", one_big, ArchiveLimits(max_file_bytes=50_000, max_ratio=10_000))
     assert out.files == [("small.py", b"s = 1\n")]
     assert out.skipped[0].path == "c.zip/huge.py" and "larger than 50000" in out.skipped[0].reason
 
     bomb = make_zip({"zeros.py": b"\0" * 5_000_000})
-    assert "zip bomb" in unpack_zip("d.zip", bomb).skipped[0].reason
+    assert "zip bomb" in unpack("d.zip", bomb).skipped[0].reason
 
 
 def test_not_a_zip_is_reported_not_raised() -> None:
-    out = unpack_zip("e.zip", b"PK\x03\x04 this is not really a zip")
+    out = unpack("e.zip", b"PK\x03\x04 this is not really a zip")
     assert out.files == [] and "not a readable zip archive" in out.skipped[0].reason
