@@ -41,6 +41,7 @@ from bot.archive import archive_kind, is_archive_name, unpack
 from bot.history import AuthorHistory, AuthorWork
 from bot.lms_config import AssignmentConfig, LmsConfigError, LmsSettings, course_scope_name, scope_name
 from bot.lms_note import EARLIER_SEP, NoteContext, decide, render_html, render_text
+from bot.loader import load_base, without_tool_files
 from bot.notebook import raw_limit
 from bot.online_text import html_text
 from bot.platforms.base import GENERATED_NAME, VENDORED, decode
@@ -131,8 +132,9 @@ def add_file(path: str, data: bytes | None, cfg: AssignmentConfig, settings: Set
         return
     if archive_kind(path, data):
         unpacked = unpack(path, data, cfg.archive_limits)
-        out.skipped.extend(unpacked.skipped)
-        for inner, content in unpacked.files:
+        entries, tool_files = without_tool_files(path, unpacked.files)
+        out.skipped.extend(unpacked.skipped + tool_files)
+        for inner, content in entries:
             _add_code(f"{path}/{inner}", content, cfg, settings, out)
         return
     _add_code(path, data, cfg, settings, out)
@@ -331,7 +333,6 @@ def _adapter(task: LmsTask, lms: LmsSettings, cfg: AssignmentConfig, settings: S
 
 def _template_base(cfg: AssignmentConfig) -> list[Submission]:
     from bot.cli import UsageError
-    from bot.loader import load_base
 
     base: list[Submission] = []
     for directory in cfg.template_dirs:

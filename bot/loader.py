@@ -72,23 +72,13 @@ def _code_of(data: bytes, name: str, label: str, how: Reading) -> tuple[SourceFi
 def _read_archive(data: bytes, label: str, how: Reading) -> tuple[list[SourceFile], list[Skipped]]:
     """The code files of an archive, labelled "<label>/<path inside>", by the same rules as a folder's.
 
-    Opened in memory with the LMS's limits (bot/archive.py): nothing is extracted to disk, and a
+    Opened in memory with the LMS's limits (bot/archive/): nothing is extracted to disk, and a
     hostile archive (paths out of it, links, bombs) is refused as a whole and reported."""
     unpacked = unpack(label, data)
+    entries, skipped = without_tool_files(label, unpacked.files)
+    skipped = unpacked.skipped + skipped
     files: list[SourceFile] = []
-    skipped = list(unpacked.skipped)
-    tool_dirs: set[str] = set()
-    for inner, content in unpacked.files:
-        parts = inner.split("/")
-        tool = next((i for i, part in enumerate(parts[:-1]) if is_tool_dir(part)), None)
-        if tool is not None:
-            folder = f"{label}/{'/'.join(parts[: tool + 1])}"
-            if folder not in tool_dirs:
-                tool_dirs.add(folder)
-                skipped.append(Skipped(folder, "vendored or tool folder"))
-            continue
-        if parts[-1] in IGNORED_FILES:
-            continue
+    for inner, content in entries:
         if reason := too_large(len(content), raw_limit(inner, how.max_bytes)):
             skipped.append(Skipped(f"{label}/{inner}", reason))
             continue
@@ -96,6 +86,29 @@ def _read_archive(data: bytes, label: str, how: Reading) -> tuple[list[SourceFil
         files.extend([source] if source is not None else [])
         skipped.extend([skip] if skip is not None else [])
     return files, skipped
+
+
+def without_tool_files(label: str, entries: list[tuple[str, bytes]]) -> tuple[list[tuple[str, bytes]], list[Skipped]]:
+    """An archive's entries without those in tool folders (`bin/`, `__MACOSX/`, `.settings/`...),
+    each such folder skipped once, and without the noise files every upload has (`.DS_Store`).
+
+    Why here and shared with LMS uploads: an IDE project zip holds dozens of compiled classes and
+    resource forks; listed one by one they would bury, in a report or a grade note, the one file
+    that matters."""
+    kept: list[tuple[str, bytes]] = []
+    skipped: list[Skipped] = []
+    tool_dirs: set[str] = set()
+    for inner, content in entries:
+        parts = inner.split("/")
+        tool = next((i for i, part in enumerate(parts[:-1]) if is_tool_dir(part)), None)
+        if tool is not None:
+            folder = f"{label}/{'/'.join(parts[: tool + 1])}"
+            if folder not in tool_dirs:
+                tool_dirs.add(folder)
+                skipped.append(Skipped(folder, "vendored or tool folder"))
+        elif parts[-1] not in IGNORED_FILES:
+            kept.append((inner, content))
+    return kept, skipped
 
 
 def read_code(path: Path, label: str, how: Reading = Reading()) -> tuple[list[SourceFile], list[Skipped]]:

@@ -10,7 +10,7 @@ from bot.lms_jobs import Collected, LmsTask, add_file, add_online_text, canvas_k
 from bot.lms_note import NoteContext, decide, render_html, render_text
 from bot.settings import Settings
 from ml.submission import FileRisk, Fragment, PairMatch, Report
-from tests.bot.archive.make import seven_zip_of, tar_of
+from tests.bot.archive.make import seven_zip_of, tar_of, zip_of
 
 CFG = AssignmentConfig("moodle", "5", "31", languages=("python",))
 SETTINGS = Settings(model="none")
@@ -95,7 +95,7 @@ def test_add_file_unpacks_archives_and_applies_the_course_rules() -> None:
     reasons = {s.path: s.reason for s in out.skipped}
     assert "not enabled in the course configuration" in reasons["hw1.zip/src/Main.java"]
     assert reasons["hw1.zip/README.md"] == "not a recognised code file"
-    assert reasons["hw1.zip/node_modules/x/index.py"] == "vendored dependency"
+    assert reasons["hw1.zip/node_modules"] == "vendored or tool folder"  # once, not per file inside
     assert reasons["extra.py"] == "binary file" and reasons["big.py"] == "too large to download"
 
     refused = Collected()
@@ -104,6 +104,18 @@ def test_add_file_unpacks_archives_and_applies_the_course_rules() -> None:
         zf.writestr("../../x.py", "x = 1\n")
     add_file("evil.zip", evil.getvalue(), CFG, SETTINGS, refused)
     assert refused.files == [] and "path traversal" in refused.skipped[0].reason
+
+
+def test_an_ide_project_zip_reads_as_its_sources_with_tool_folders_named_once() -> None:
+    entries: dict[str, bytes | str] = {"hw/src/Main.py": "print(1)\n", "hw/.settings/prefs": "a=b", "hw/.DS_Store": b"\0",
+                                       "__MACOSX/hw/._Main.py": b"\x00\x05"}  # fmt: skip
+    entries |= {f"hw/bin/C{i}.class": b"\xca\xfe\xba\xbe" for i in range(20)}
+    out = Collected()
+    add_file("hw.zip", zip_of(entries), CFG, SETTINGS, out)
+    assert [f.path for f in out.files] == ["hw.zip/hw/src/Main.py"]
+    assert sorted((s.path, s.reason) for s in out.skipped) == [
+        ("hw.zip/__MACOSX", "vendored or tool folder"), ("hw.zip/hw/.settings", "vendored or tool folder"),
+        ("hw.zip/hw/bin", "vendored or tool folder")]  # fmt: skip
 
 
 def test_tar_and_7z_uploads_are_read_like_zips() -> None:
