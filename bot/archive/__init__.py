@@ -21,6 +21,7 @@ import zipfile
 import zlib
 
 from bot.archive.entries import (
+    RAR,
     ArchiveLimits,
     ArchiveRefused,
     ArchiveUnreadable,
@@ -39,14 +40,15 @@ def is_archive_name(name: str) -> bool:
     return archive_kind(name) is not None
 
 
-def unpack(label: str, data: bytes, limits: ArchiveLimits | None = None) -> Unpacked:
-    """Entries of the archive `label` as (path, bytes); refusals and skips as Skipped.
+def unpack(label: str, data: bytes, limits: ArchiveLimits | None = None, depth: int = 0) -> Unpacked:
+    """Entries of the archive `label` as (path, bytes), archives inside it opened down to
+    MAX_DEPTH (paths `inner.zip/src/a.py`); refusals and skips as Skipped.
 
     A refused or unreadable archive yields no files and one Skipped entry for the archive itself.
     """
     limits = limits or ArchiveLimits()
     kind = archive_kind(label, data)
-    collector = Collector(label, limits)
+    collector = Collector(label, limits, depth, open_nested=unpack)
     try:
         if kind == "zip":
             read_zip(collector, data, limits)
@@ -55,7 +57,7 @@ def unpack(label: str, data: bytes, limits: ArchiveLimits | None = None) -> Unpa
         elif kind == "7z":
             read_7z(collector, data, limits)
         elif kind == "rar":
-            return _refused(label, "RAR archive not opened (no free decoder): unpack it, or ask for a .zip, .7z or .tar.gz")
+            return _refused(label, RAR)
         else:
             return _refused(label, "not a recognised archive")
     except ArchiveRefused as exc:

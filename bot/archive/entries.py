@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ml.submission import Skipped
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # local file header / empty archive
 SEVEN_ZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
-NESTED = "nested archive (not unpacked; submit the files or one archive)"
+# Archives inside the upload are opened this many levels down: a student who zipped a folder
+# that held their zip (depth 1) or went one further (2). Deeper is named, not opened: it is no
+# accident, and the instructor should see it. All levels share the upload's limits.
+MAX_DEPTH = 2
+NESTED = f"nested archive more than {MAX_DEPTH} levels deep (not unpacked)"
+RAR = "RAR archive not opened (no free decoder): unpack it, or ask for a .zip, .7z or .tar.gz"
 
 
 @dataclass(frozen=True)
@@ -99,16 +104,23 @@ def vet_names(names: list[str], limits: ArchiveLimits) -> None:
             raise ArchiveRefused(f"entry {name!r} {reason}")
 
 
+Opener = Callable[[str, bytes, "ArchiveLimits", int], Unpacked]
+
+
 class Collector:
     """Keeps the entries that pass the per-entry rules, in archive order, and says why the others
-    did not: duplicates, encrypted and nested archives are skipped, an entry over
-    `max_file_bytes` is skipped, and going over `max_bytes` in all refuses the archive."""
+    did not: duplicates and encrypted entries are skipped, an entry over `max_file_bytes` is
+    skipped, and going over `max_bytes` in all refuses the archive. An archive inside is opened
+    with `open_nested` (bot.archive.unpack) down to MAX_DEPTH, on what is left of the limits."""
 
-    def __init__(self, label: str, limits: ArchiveLimits) -> None:
+    def __init__(self, label: str, limits: ArchiveLimits, depth: int = 0, open_nested: Opener | None = None) -> None:
         self.label = label
         self.limits = limits
+        self.depth = depth
+        self.open_nested = open_nested
         self.out = Unpacked()
         self.total = 0
+        self.entries = 0  # entries seen here and inside nested archives: all count towards max_files
         self._seen: set[str] = set()
 
     def skip(self, name: str, reason: str) -> None:
@@ -117,23 +129,36 @@ class Collector:
     def add(self, name: str, read: Callable[[int], bytes | None], encrypted: bool = False) -> None:
         """One file entry; `read(limit)` gives its bytes, or None when it holds more than `limit`."""
         path = normalise(name)
+        self.entries += 1
         if path in self._seen:
             return self.skip(path, "duplicate entry in the archive (first one kept)")
         self._seen.add(path)
         if encrypted:
             return self.skip(path, "encrypted entry (not unpacked)")
-        if archive_kind(path):
-            return self.skip(path, NESTED)
-        per_file = min(self.limits.max_file_bytes, self.limits.max_bytes - self.total)
+        left = self.limits.max_bytes - self.total
+        nested = archive_kind(path) is not None
+        per_file = left if nested else min(self.limits.max_file_bytes, left)
         content = read(per_file)
         if content is None:
-            if per_file < self.limits.max_file_bytes:
+            if per_file < self.limits.max_file_bytes or nested:
                 raise ArchiveRefused(f"inflates to more than {self.limits.max_bytes} bytes")
             return self.skip(path, f"larger than {self.limits.max_file_bytes} bytes when unpacked")
-        if archive_kind("", content):
-            return self.skip(path, NESTED)
+        if nested or archive_kind("", content):
+            return self._nested(path, content)
         self.total += len(content)
         self.out.files.append((path, content))
+        return None
+
+    def _nested(self, path: str, content: bytes) -> None:
+        if self.open_nested is None or self.depth >= MAX_DEPTH:
+            return self.skip(path, NESTED)
+        left = replace(self.limits, max_bytes=self.limits.max_bytes - self.total,
+                       max_files=max(1, self.limits.max_files - self.entries))  # fmt: skip
+        inner = self.open_nested(f"{self.label}/{path}", content, left, self.depth + 1)
+        self.out.files.extend((f"{path}/{p}", b) for p, b in inner.files)
+        self.out.skipped.extend(inner.skipped)
+        self.total += sum(len(b) for _, b in inner.files)
+        self.entries += len(inner.files) + len(inner.skipped)
         return None
 
 

@@ -66,8 +66,9 @@ skipped files:
 archives (.zip, .tar.gz/.tgz/.tar.bz2/.tar.xz/.tar, .7z):
   an archive at the top of DIR is one submission; one inside a submission's folder adds
   its code to that submission (paths like hw.zip/src/Main.java). Opened in memory,
-  never extracted; an archive with paths out of it, links or a bomb is refused and
-  listed under "skipped"; so is a .rar (not opened: no free decoder).
+  never extracted; archives inside are opened two levels down. An archive with paths
+  out of it, links or a bomb is refused and listed under "skipped"; so is a .rar (not
+  opened: no free decoder).
 
 flat downloads (--group):
   an LMS's bulk download may put every file of every student at the top, the student

@@ -282,8 +282,8 @@ def test_moodle_uploads_hostile_zip_refused_tar_7z_notebook_and_windows_text_rea
     evil_note = moodle.notes_for(12, 70)[0].text
     assert "archive refused" in evil_note and "path traversal" in evil_note and "0 files analysed" in evil_note
     good_note = moodle.notes_for(12, 71)[0].text
-    assert "1 file analysed" in good_note and "hw.zip/project/main.py" in good_note
-    assert "nested archive" in good_note
+    assert "2 files analysed" in good_note and "hw.zip/project/main.py" in good_note
+    assert "hw.zip/project/libs.zip/x.py" in good_note and "Not analysed" not in good_note  # a zip in the zip
     lab_note = moodle.notes_for(12, 72)[0].text
     assert "2 files analysed" in lab_note and "Not analysed" not in lab_note
     pasted_note = moodle.notes_for(12, 73)[0].text

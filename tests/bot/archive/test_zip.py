@@ -24,14 +24,28 @@ def test_symlink_entry_refuses_the_archive() -> None:
     assert out.files == [] and "symbolic link" in out.skipped[0].reason
 
 
-def test_nested_archives_are_skipped_with_a_note_and_the_rest_kept() -> None:
+def test_archives_inside_are_opened_two_levels_down_and_deeper_ones_named() -> None:
     inner = make_zip({"x.py": b"x = 1\n"})
     out = unpack("hw.zip", make_zip({"a.py": b"a = 1\n", "libs.zip": inner, "disguised.py": inner,
-                                         "more.tar.gz": b"\x1f\x8b"}))
-    assert out.files == [("a.py", b"a = 1\n")]
-    reasons = {s.path: s.reason for s in out.skipped}
-    assert set(reasons) == {"hw.zip/libs.zip", "hw.zip/disguised.py", "hw.zip/more.tar.gz"}
-    assert all("nested archive" in r for r in reasons.values())
+                                     "more.tar.gz": b"\x1f\x8b"}))  # fmt: skip
+    assert out.files == [("a.py", b"a = 1\n"), ("libs.zip/x.py", b"x = 1\n"), ("disguised.py/x.py", b"x = 1\n")]
+    assert [(s.path, s.reason) for s in out.skipped] == [("hw.zip/more.tar.gz", "not a readable gzip archive (EOFError)")]
+    three = make_zip({"l1.zip": make_zip({"l2.zip": make_zip({"l3.zip": inner, "deep.py": b"d = 1\n"})})})
+    out = unpack("hw.zip", three)
+    assert out.files == [("l1.zip/l2.zip/deep.py", b"d = 1\n")]
+    assert [(s.path, s.reason) for s in out.skipped] == [
+        ("hw.zip/l1.zip/l2.zip/l3.zip", "nested archive more than 2 levels deep (not unpacked)")]
+
+
+def test_archives_inside_share_the_uploads_limits() -> None:
+    inner = make_zip({f"f{i}.py": bytes([65 + i]) * 30_000 for i in range(3)})  # 90 KB inflated
+    limits = ArchiveLimits(max_bytes=100_000, max_file_bytes=50_000, max_ratio=10_000)
+    out = unpack("hw.zip", make_zip({"a.py": b"#" * 20_000, "inner.zip": inner}), limits)
+    assert out.files == [("a.py", b"#" * 20_000)]  # the outer archive stands; the inner one went over what was left
+    assert out.skipped[0].path == "hw.zip/inner.zip" and "inflates to more than 80000 bytes" in out.skipped[0].reason
+    many = make_zip({"a.py": b"a\n", "b.py": b"b\n", "inner.zip": make_zip({f"f{i}.py": b"x\n" for i in range(8)})})
+    counted = unpack("m.zip", many, ArchiveLimits(max_files=10))
+    assert "more than the limit of 7" in counted.skipped[0].reason  # 10 minus the 3 entries before it
 
 
 def test_file_count_total_size_and_bomb_limits() -> None:
