@@ -44,10 +44,11 @@ from bot.lms_note import EARLIER_SEP, NoteContext, decide, render_html, render_t
 from bot.loader import load_base, without_tool_files
 from bot.notebook import raw_limit
 from bot.online_text import html_text
-from bot.platforms.base import GENERATED_NAME, VENDORED, decode
+from bot.platforms.base import GENERATED_NAME, decode
 from bot.queue import get_queue, job_retry, model_version
 from bot.settings import Settings
 from bot.sourcetext import NOT_CODE, text_as_code, too_large
+from bot.tool_paths import MINIFIED, is_minified
 from ml.languages import language_for_path, spec_for
 from ml.submission import Report, Skipped, SourceFile, Submission
 
@@ -141,8 +142,8 @@ def add_file(path: str, data: bytes | None, cfg: AssignmentConfig, settings: Set
 
 
 def _add_code(path: str, data: bytes, cfg: AssignmentConfig, settings: Settings, out: Collected) -> None:
-    if VENDORED.search(path):
-        out.skipped.append(Skipped(path, "vendored dependency"))
+    if is_minified(path):
+        out.skipped.append(Skipped(path, MINIFIED))
         return
     if GENERATED_NAME.search(path):
         out.skipped.append(Skipped(path, "generated file"))

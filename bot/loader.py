@@ -22,22 +22,11 @@ from bot.archive import ArchiveLimits, is_archive_name, unpack
 from bot.cli import UsageError
 from bot.notebook import raw_limit
 from bot.sourcetext import BINARY, EMPTY, NOT_CODE, SYMLINK, decode_source, text_as_code, too_large
+from bot.tool_paths import IGNORED_FILES, MINIFIED, TOOL_FOLDER, is_minified, is_tool_dir, without_tool_paths
 from ml.languages import language_for_path
 from ml.submission import Skipped, SourceFile, Submission
 
 DEFAULT_MAX_BYTES = 1_000_000
-
-# Folders that hold tool state, dependencies or build output, never a student's own code.
-VENDORED_DIRS = frozenset(
-    {
-        ".git", ".hg", ".svn", "node_modules", "bower_components", "__pycache__", ".venv", "venv",
-        ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea", ".vscode", ".gradle",
-        "vendor", "target", "build", "dist", "out", "bin", "obj", "__MACOSX",
-    }
-)  # fmt: skip
-# Files that are noise in every upload.
-IGNORED_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
-
 
 @dataclass(frozen=True)
 class Reading:
@@ -90,25 +79,10 @@ def _read_archive(data: bytes, label: str, how: Reading) -> tuple[list[SourceFil
 
 def without_tool_files(label: str, entries: list[tuple[str, bytes]]) -> tuple[list[tuple[str, bytes]], list[Skipped]]:
     """An archive's entries without those in tool folders (`bin/`, `__MACOSX/`, `.settings/`...),
-    each such folder skipped once, and without the noise files every upload has (`.DS_Store`).
-
-    Why here and shared with LMS uploads: an IDE project zip holds dozens of compiled classes and
-    resource forks; listed one by one they would bury, in a report or a grade note, the one file
-    that matters."""
-    kept: list[tuple[str, bytes]] = []
-    skipped: list[Skipped] = []
-    tool_dirs: set[str] = set()
-    for inner, content in entries:
-        parts = inner.split("/")
-        tool = next((i for i, part in enumerate(parts[:-1]) if is_tool_dir(part)), None)
-        if tool is not None:
-            folder = f"{label}/{'/'.join(parts[: tool + 1])}"
-            if folder not in tool_dirs:
-                tool_dirs.add(folder)
-                skipped.append(Skipped(folder, "vendored or tool folder"))
-        elif parts[-1] not in IGNORED_FILES:
-            kept.append((inner, content))
-    return kept, skipped
+    each such folder skipped once as "<label>/<folder>", and without noise files (bot/tool_paths.py)."""
+    content = dict(entries)
+    kept, skips = without_tool_paths([path for path, _ in entries])
+    return [(path, content[path]) for path in kept], [Skipped(f"{label}/{path}", why) for path, why in skips]
 
 
 def read_code(path: Path, label: str, how: Reading = Reading()) -> tuple[list[SourceFile], list[Skipped]]:
@@ -133,11 +107,6 @@ def read_code(path: Path, label: str, how: Reading = Reading()) -> tuple[list[So
     return ([source] if source is not None else []), ([skip] if skip is not None else [])
 
 
-def is_tool_dir(name: str) -> bool:
-    """A folder of tool state, dependencies or build output (or hidden): never searched."""
-    return name in VENDORED_DIRS or name.startswith(".")
-
-
 @dataclass
 class Tree:
     """The code files below one folder (paths relative to it) and what was skipped there."""
@@ -157,7 +126,7 @@ def read_tree(root: Path, name: str, how: Reading = Reading()) -> Tree:
         keep = []
         for d in sorted(dirnames):
             if is_tool_dir(d):
-                out.skipped.append(Skipped(f"{name}/{(rel_dir / d).as_posix()}", "vendored or tool folder"))
+                out.skipped.append(Skipped(f"{name}/{(rel_dir / d).as_posix()}", TOOL_FOLDER))
             elif (here / d).is_symlink():
                 out.skipped.append(Skipped(f"{name}/{(rel_dir / d).as_posix()}", SYMLINK))
             else:
@@ -167,6 +136,9 @@ def read_tree(root: Path, name: str, how: Reading = Reading()) -> Tree:
             if filename in IGNORED_FILES:
                 continue
             rel = (rel_dir / filename).as_posix()
+            if is_minified(filename):
+                out.skipped.append(Skipped(f"{name}/{rel}", MINIFIED))
+                continue
             files, skipped = read_code(here / filename, f"{name}/{rel}", how)
             out.skipped.extend(skipped)
             out.files.extend(_relative(files, name))
@@ -257,7 +229,7 @@ def load_submissions(
                 out.skipped.append(Skipped(f"{name}/{inside}" if inside else name, SYMLINK))
                 continue
             if entry.is_dir() and is_tool_dir(entry.name):
-                out.skipped.append(Skipped(name, "vendored or tool folder"))
+                out.skipped.append(Skipped(name, TOOL_FOLDER))
                 continue
             tree = _entry_files(Path(entry.path), entry.is_dir(), name, inside, how)
             out.skipped.extend(tree.skipped)

@@ -14,15 +14,10 @@ from typing import Protocol
 from bot.notebook import raw_limit
 from bot.repo_config import RepoConfig
 from bot.sourcetext import NOT_CODE, decode_source
+from bot.tool_paths import without_tool_paths
 from ml.languages import language_for_path
 from ml.submission import Skipped, SourceFile
 
-# Directories whose content is someone else's code (dependencies checked in).
-VENDORED = re.compile(
-    r"(^|/)(vendor|vendors|third[_-]?party|node_modules|bower_components|site-packages|\.venv|venv|"
-    r"Pods|Carthage|external|extern)/"
-    r"|(^|/)[^/]+\.min\.(js|css)$"
-)
 # Files written by tools, not people.
 GENERATED_NAME = re.compile(
     r"(_pb2(_grpc)?\.py|\.pb\.(go|cc|h)|\.g\.dart|\.generated\.\w+|\.designer\.cs|_generated\.\w+|"
@@ -74,8 +69,6 @@ def precheck(entry: ChangedPath, config: RepoConfig, max_bytes: int) -> tuple[st
     """(language, skip reason) decided from the path and API metadata alone."""
     if entry.deleted:
         return None, "deleted in this change"
-    if VENDORED.search(entry.path):
-        return None, "vendored dependency"
     if entry.generated or GENERATED_NAME.search(entry.path):
         return None, "generated file"
     if entry.size is not None and entry.size > raw_limit(entry.path, max_bytes):
@@ -108,9 +101,15 @@ def collect(
     max_bytes: int,
     max_files: int,
 ) -> FetchedFiles:
-    """Apply every skip rule, fetching content only for files that pass the path rules."""
+    """Apply every skip rule, fetching content only for files that pass the path rules; a tool
+    folder (bot/tool_paths.py) is named once, not file by file."""
     out = FetchedFiles()
+    kept, tool_skips = without_tool_paths([e.path for e in entries if not e.deleted])
+    out.skipped.extend(Skipped(path, why) for path, why in tool_skips)
+    readable = set(kept)
     for entry in entries:
+        if not entry.deleted and entry.path not in readable:
+            continue  # in a tool folder (named above), a minified bundle, or an OS's noise file
         language, reason = precheck(entry, config, max_bytes)
         if reason is None and len(out.files) >= max_files:
             reason = f"over the {max_files}-file limit per change"

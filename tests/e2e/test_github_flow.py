@@ -101,7 +101,7 @@ def test_comment_created_then_edited_dedupe_and_statuses(rconn: redis.Redis, git
     assert re.search(rf"\]\({re.escape(WEB)}/{re.escape(github_api.repo)}/blob/{SHA2}/src/sort\.py#L\d+(-L\d+)?\)", ours)
     assert "](" not in theirs
     assert "result.extend" not in body and "def merge_sorted" not in body
-    for path, reason in [("vendor/lib.py", "vendored"), ("data.bin.py", "binary"), ("gen_pb2.py", "generated"),
+    for path, reason in [("`vendor`", "vendored or tool folder"), ("data.bin.py", "binary"), ("gen_pb2.py", "generated"),
                          ("old.py", "deleted"), ]:
         assert any(path in line and reason in line for line in body.splitlines()), (path, body)
     assert "/codeguard recheck" in body and "model `structural`" in body

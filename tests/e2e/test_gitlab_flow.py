@@ -35,7 +35,7 @@ def test_note_upserted_statuses_and_member_recheck(rconn: redis.Redis, gitlab_ap
     (note,) = gitlab_api.mr_notes(2)
     assert note["body"].startswith("<!-- codeguard:report -->")
     assert "`lib/sort.py`" in note["body"] and "merge request" in note["body"]
-    assert "node_modules/x.js" in note["body"] and "gone.py" in note["body"]
+    assert "`node_modules`: vendored or tool folder" in note["body"] and "gone.py" in note["body"]
     assert [(s["sha"], s["state"]) for s in gitlab_api.statuses] == [(SHA_A, "running"), (SHA_A, "success")]
 
     gitlab_api.add_mr(2, SHA_B, {"lib/shapes.py": OWN})
