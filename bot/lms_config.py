@@ -47,7 +47,7 @@ import yaml
 
 from bot.archive import ArchiveLimits
 from bot.repo_config import RepoConfig
-from ml.languages import known_language
+from ml.languages import canonical_name, known_language
 
 PLATFORMS = ("moodle", "canvas")
 #: What a note may contain where the student can read it (see docs/LMS.md).
@@ -218,6 +218,13 @@ def _check_common(data: Mapping[str, Any], where: str) -> None:
                 raise LmsConfigError(f"{where}: archives.{key} must be a positive integer")
 
 
+def _check_text_as(merged: Mapping[str, Any], where: str) -> None:
+    """A .txt read as a language the assignment does not analyse would only ever be skipped."""
+    text_as, languages = merged.get("text_as"), merged.get("languages")
+    if text_as and languages and canonical_name(text_as) not in {canonical_name(lang) for lang in languages}:
+        raise LmsConfigError(f"{where}: text_as {text_as!r} is not among its languages ({', '.join(languages)})")
+
+
 def parse_course(text: str, source: str = "<course config>") -> CourseConfig:
     try:
         data = yaml.safe_load(text)
@@ -252,6 +259,7 @@ def parse_course(text: str, source: str = "<course config>") -> CourseConfig:
         if extra:
             raise LmsConfigError(f"{where}: unknown key {extra[0]!r}")
         _check_common(value, where)
+        _check_text_as({**data, **value}, where)
         resolved[str(key)] = dict(value)
     defaults = {k: v for k, v in data.items() if k not in ("platform", "course", "assignments", "base_url",
                                                             "token_env")}

@@ -66,6 +66,7 @@ def test_assignment_settings_merge_course_defaults_and_overrides() -> None:
     ("platform: moodle\ncourse: [1\n", "not valid YAML"),
     ("platform: moodle\ncourse: 1\ntext_as: markdown\nassignments: {a: {}}", "text_as must name a language"),
     ("platform: moodle\ncourse: 1\nassignments: {a: {text_as: [python]}}", "text_as must name a language"),
+    ("platform: moodle\ncourse: 1\nlanguages: [java]\nassignments: {a: {text_as: py}}", "not among its languages"),
 ])
 def test_bad_course_files_fail_with_one_line_naming_file_and_key(text: str, message: str) -> None:
     with pytest.raises(LmsConfigError) as info:
