@@ -5,7 +5,9 @@ entry's bytes count towards `max_bytes`. py7zr decompresses each entry up to the
 archive declares for it, in steps no larger than that size: the declared sizes are checked
 against the limits before anything is inflated, and bytes past them are never produced. The
 writers below count what actually arrives as well, and py7zr's own `max_extract_size` stops it
-too, so a lying header cannot get past the limit either.
+too, so a lying header cannot get past the limit either. One thing is py7zr's before any of
+this: it decodes the archive's (compressed) header itself, capped by py7zr at 256 MB
+(py7zr.archiveinfo.MAX_HEADER_SIZE), so a crafted header can cost that much memory, once.
 """
 
 from __future__ import annotations
