@@ -80,7 +80,7 @@ def too_large(size: int, limit: int) -> str | None:
 
 # A .txt read as code must parse nearly cleanly. Measured with `python -m benchmarks.text_files`
 # (docs/BENCHMARKS.md, "Text files read as code"): at 0.2 no aigen dev file is refused, and 113
-# of 1,857 Rosetta Python texts are (REPL transcripts, Python 2); of 87 prose files, 2 read as
+# of 1,857 Rosetta Python texts are (106 of them `>>>` sessions); of 87 prose files, 2 read as
 # Python and none as Java, C or C++. At 0.1 Rosetta loses 211 for one prose file less.
 TEXT_MAX_ERROR_SHARE = 0.2
 
