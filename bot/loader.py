@@ -22,7 +22,7 @@ from bot.archive import ArchiveLimits, is_archive_name, unpack
 from bot.cli import UsageError
 from bot.notebook import raw_limit
 from bot.sourcetext import BINARY, EMPTY, NOT_CODE, SYMLINK, decode_source, text_as_code, too_large
-from bot.tool_paths import IGNORED_FILES, MINIFIED, TOOL_FOLDER, is_minified, is_tool_dir, without_tool_paths
+from bot.tool_paths import IGNORED_FILES, TOOL_FOLDER, is_tool_dir, without_tool_paths
 from ml.languages import language_for_path
 from ml.submission import Skipped, SourceFile, Submission
 
@@ -132,14 +132,10 @@ def read_tree(root: Path, name: str, how: Reading = Reading()) -> Tree:
             else:
                 keep.append(d)
         dirnames[:] = keep
-        for filename in sorted(filenames):
-            if filename in IGNORED_FILES:
-                continue
-            rel = (rel_dir / filename).as_posix()
-            if is_minified(filename):
-                out.skipped.append(Skipped(f"{name}/{rel}", MINIFIED))
-                continue
-            files, skipped = read_code(here / filename, f"{name}/{rel}", how)
+        kept, skips = without_tool_paths([(rel_dir / f).as_posix() for f in sorted(filenames)])
+        out.skipped.extend(Skipped(f"{name}/{rel}", why) for rel, why in skips)
+        for rel in kept:
+            files, skipped = read_code(root / rel, f"{name}/{rel}", how)
             out.skipped.extend(skipped)
             out.files.extend(_relative(files, name))
     for exc in errors:

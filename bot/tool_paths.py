@@ -12,6 +12,9 @@ import re
 
 TOOL_FOLDER = "vendored or tool folder"
 MINIFIED = "minified bundle (vendored)"
+# What a compiler or interpreter wrote next to the sources (a student who ran `javac` in place):
+# named once per folder and extension, "src/*.class: compiled output (12 files)".
+COMPILED_SUFFIXES = (".class", ".pyc", ".pyo", ".o", ".obj", ".exe", ".dll", ".so", ".dylib")
 
 # Folders of tool state, dependencies or build output, never a student's own code; any folder
 # whose name starts with "." (.git, .idea, .settings) is one too.
@@ -45,12 +48,23 @@ def is_minified(path: str) -> bool:
     return _MINIFIED.search(path) is not None
 
 
+def compiled_glob(path: str) -> str | None:
+    """"src/*.class" for a compiled file, else None."""
+    folder, _, name = path.rpartition("/")
+    suffix = next((sfx for sfx in COMPILED_SUFFIXES if name.lower().endswith(sfx)), None)
+    if suffix is None:
+        return None
+    return f"{folder}/*{suffix}" if folder else f"*{suffix}"
+
+
 def without_tool_paths(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
-    """(the paths to read, [(path or tool folder, why not)]): each tool folder named once, noise
-    files dropped, minified bundles named."""
+    """(the paths to read, [(path, tool folder or "folder/*.class", why not)]): each tool folder
+    named once, compiled files once per folder and kind, noise files dropped, minified bundles
+    named."""
     kept: list[str] = []
     skipped: list[tuple[str, str]] = []
     named: set[str] = set()
+    compiled: dict[str, int] = {}
     for path in paths:
         folder = tool_folder(path)
         if folder is not None:
@@ -59,8 +73,16 @@ def without_tool_paths(paths: list[str]) -> tuple[list[str], list[tuple[str, str
                 skipped.append((folder, TOOL_FOLDER))
         elif path.rsplit("/", 1)[-1] in IGNORED_FILES:
             continue
+        elif (glob := compiled_glob(path)) is not None:
+            if glob not in compiled:
+                skipped.append((glob, ""))  # reason filled in below, once the files are counted
+            compiled[glob] = compiled.get(glob, 0) + 1
         elif is_minified(path):
             skipped.append((path, MINIFIED))
         else:
             kept.append(path)
-    return kept, skipped
+    return kept, [(p, why or _compiled(compiled[p])) for p, why in skipped]
+
+
+def _compiled(count: int) -> str:
+    return f"compiled output ({count} file{'s' if count != 1 else ''})"

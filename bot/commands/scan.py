@@ -57,8 +57,9 @@ AI-generated risk:
 
 skipped files:
   binary files, empty files, files over --max-file-size, files that are not source
-  code, vendored/tool folders (.git, node_modules, build, ...) and files that fail to
-  parse are listed under "skipped" with the reason, never dropped. Text that is not
+  code, vendored/tool folders (.git, node_modules, build, ...; each named once),
+  compiled files (src/*.class, once per folder) and files that fail to parse are
+  listed under "skipped" with the reason, never dropped. Text that is not
   UTF-8 (Windows-1252, UTF-16 with a byte-order mark) is read, not skipped. A Jupyter
   notebook (.ipynb) is read as its code cells, two blank lines between them; its line
   numbers count the lines of that text.

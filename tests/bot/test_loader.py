@@ -193,3 +193,16 @@ def test_txt_files_are_code_only_when_asked_and_when_they_parse(tmp_path: Path) 
     reasons = {s.path: s.reason for s in asked.skipped}
     assert reasons["ann/answers.txt"].startswith("a .txt that does not read as python (not valid python:")
     assert reasons["ann/requirements.txt"] == reasons["ann/README.txt"] == "not a recognised code file"
+
+
+def test_compiled_files_beside_sources_are_named_once(tmp_path: Path) -> None:
+    """A student who ran javac in place: the classes are one line of the report, not one each."""
+    root = tmp_path / "class"
+    write(root / "ann" / "src" / "Main.java", "class Main {}\n")
+    for name in ("Main", "Util", "Node"):
+        write(root / "ann" / "src" / f"{name}.class", b"\xca\xfe\xba\xbe")
+    write(root / "ann" / "web" / "app.min.js", "var a=1;")
+    loaded = load_submissions([root])
+    assert [(s.name, [f.path for f in s.files]) for s in loaded.submissions] == [("ann", ["src/Main.java"])]
+    assert [(s.path, s.reason) for s in loaded.skipped] == [
+        ("ann/src/*.class", "compiled output (3 files)"), ("ann/web/app.min.js", "minified bundle (vendored)")]

@@ -16,3 +16,11 @@ def test_only_folders_count_not_files_named_like_them() -> None:
     assert tool_folder("src/build") is None and tool_folder("build/x.py") == "build"
     assert tool_folder("a/third_party/b/c.c") == "a/third_party"
     assert is_tool_dir(".idea") and is_tool_dir("venv") and not is_tool_dir("src")
+
+
+def test_compiled_files_are_named_once_per_folder_and_kind() -> None:
+    paths = ["src/Main.java", "src/Main.class", "src/Util.class", "src/lib.so", "Main.class", "x/a.PYC"]
+    kept, skipped = without_tool_paths(paths)
+    assert kept == ["src/Main.java"]
+    assert skipped == [("src/*.class", "compiled output (2 files)"), ("src/*.so", "compiled output (1 file)"),
+                       ("*.class", "compiled output (1 file)"), ("x/*.pyc", "compiled output (1 file)")]  # fmt: skip
