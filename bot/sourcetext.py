@@ -21,7 +21,6 @@ import codecs
 
 from bot.notebook import is_notebook, notebook_code
 from ml.languages import TEXT_EXTENSION
-from ml.tokens import TokenizeError, tokenize
 
 # How far into a file to look for NUL bytes (as git does): enough for any source file's start.
 SNIFF_BYTES = 8192
@@ -93,6 +92,8 @@ def text_as_code(path: str, text: str, language: str) -> str | None:
     skipped and named, not compared as code."""
     if not path.lower().endswith(TEXT_EXTENSION):
         return None
+    from ml.tokens import TokenizeError, tokenize  # here: every reader of bytes imports this module
+
     try:
         tokenize(text, language, max_error_share=TEXT_MAX_ERROR_SHARE)
     except TokenizeError as exc:

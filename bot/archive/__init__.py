@@ -36,6 +36,7 @@ from ml.submission import Skipped
 
 __all__ = ["ArchiveLimits", "ArchiveRefused", "Unpacked", "archive_kind", "is_archive_name", "unpack"]
 
+
 def is_archive_name(name: str) -> bool:
     return archive_kind(name) is not None
 
